@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// The only place that reads context and environment: everything below works from a validated PlatformConfig.
+import { readFileSync } from 'node:fs';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ConfigError, resolveConfig } from '../lib/config/resolve';
+import { buildPlatform } from '../lib/platform';
+
+function readConfigFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError([{ key: 'config', value: path, allowed: `must name a readable JSON file (${(error as Error).message})` }]);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new ConfigError([{ key: 'config', value: path, allowed: `must contain valid JSON (${(error as Error).message})` }]);
+  }
+}
+
+function main(): void {
+  // Templates are written only by app.synth() below; a bad configuration exits before it.
+  const app = new App();
+  const configPath = app.node.tryGetContext('config') as unknown;
+  let config;
+  try {
+    if (configPath !== undefined && typeof configPath !== 'string') {
+      throw new ConfigError([{ key: 'config', value: configPath, allowed: 'must be a path: npx cdk synth -c config=path/to/file.json' }]);
+    }
+    const input = configPath === undefined ? {} : readConfigFile(configPath);
+    const cliAccount = process.env.CDK_DEFAULT_ACCOUNT;
+    config = resolveConfig(input, cliAccount !== undefined ? { cliAccount } : {});
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\nNo templates were written.\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  if (config.accountIsPlaceholder) {
+    process.stderr.write(`Note: no account configured; using the placeholder ${config.account}. Templates are for review; set "account" or AWS credentials to deploy.\n`);
+  }
+
+  buildPlatform(app, config);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  app.synth();
+}
+
+main();

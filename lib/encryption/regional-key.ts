@@ -1,0 +1,48 @@
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+
+export interface RegionalKeyProps {
+  readonly appName: string;
+  /** What the key protects, for its description and alias. */
+  readonly purpose: string;
+  /** Let CloudWatch Logs use the key for log groups in this account and Region. */
+  readonly allowCloudWatchLogs?: boolean;
+}
+
+/**
+ * A customer-managed KMS key for one Region. Keys are Regional, so every regional stack owns its
+ * own; rotation is on and the key is retained when the stack is deleted (data encrypted with it
+ * outlives the stack: snapshots, logs, the Region's database member).
+ */
+export class RegionalKey extends Construct {
+  readonly key: kms.Key;
+
+  constructor(scope: Construct, id: string, props: RegionalKeyProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.key = new kms.Key(this, 'Key', {
+      description: `${props.appName} ${props.purpose} (${stack.region})`,
+      alias: `alias/${props.appName}/${props.purpose}`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    if (props.allowCloudWatchLogs === true) {
+      // Logs encrypts per log group; the encryption context pins the key to this account's log groups.
+      this.key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AllowCloudWatchLogsOfThisAccount',
+          principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+          actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+          resources: ['*'],
+          conditions: {
+            ArnLike: {
+              'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+            },
+          },
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * Public types of the missing-transaction report engine.
+ *
+ * The engine compares a restored copy of the old primary ("old") with the new primary
+ * ("new") after an unplanned Aurora global database failover and classifies every row
+ * whose primary key or values differ.
+ */
+
+export type EngineName = 'postgres' | 'mysql';
+
+export const ENGINES: readonly EngineName[] = ['postgres', 'mysql'];
+
+export type DiffKind = 'missingInNew' | 'changed' | 'onlyInNew';
+
+/** One side of the comparison. */
+export type SideName = 'old' | 'new';
+
+/** A value as written to report files: see README "Value encoding". */
+export type ReportValue = string | number | boolean | null;
+
+/** A row as written to report files: column name to value (null-prototype object). */
+export type ReportRow = Record<string, ReportValue>;
+
+/** One line of `<table>.jsonl`. */
+export interface DiffRecord {
+  readonly kind: DiffKind;
+  readonly key: ReportRow;
+  readonly old: ReportRow | null;
+  readonly new: ReportRow | null;
+}
+
+export interface TableReport {
+  /** Table name (without schema). */
+  readonly table: string;
+  /** Primary key columns in key order; empty when the table has none. */
+  readonly primaryKey: readonly string[];
+  readonly oldRows: number;
+  readonly newRows: number;
+  readonly missingInNew: number;
+  readonly changed: number;
+  readonly onlyInNew: number;
+  /** Why the table was not compared row by row, or null when it was. */
+  readonly skipped: string | null;
+}
+
+export interface DiffTotals {
+  readonly missingInNew: number;
+  readonly changed: number;
+  readonly onlyInNew: number;
+}
+
+/** Content of `report.json`. */
+export interface ReconcileReport {
+  readonly engine: EngineName;
+  readonly generatedAt: string;
+  readonly tables: readonly TableReport[];
+  readonly totals: DiffTotals;
+}
+
+/** Parsed connection settings for one database (see url.ts). */
+export interface ConnectionSpec {
+  readonly engine: EngineName;
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly database: string;
+  readonly tls: TlsSpec;
+  readonly connectTimeoutMs: number;
+}
+
+export type TlsSpec =
+  | { readonly mode: 'disable' }
+  /** Encrypted, server certificate not verified. */
+  | { readonly mode: 'require'; readonly caFile?: string }
+  /** Encrypted, certificate chain verified, host name not checked. */
+  | { readonly mode: 'verify-ca'; readonly caFile?: string }
+  /** Encrypted, certificate chain and host name verified. */
+  | { readonly mode: 'verify-full'; readonly caFile?: string };
+
+export interface ProgressEvent {
+  /** Table being compared. */
+  readonly table: string;
+  /** Rows read so far in the whole run, both sides added up. */
+  readonly rowsCompared: number;
+  /** Differences found so far in the whole run. */
+  readonly differences: number;
+}
+
+/** Tuning knobs of the range comparison; defaults in DEFAULT_TUNING. */
+export interface Tuning {
+  /** Keys per top-level range, taken in key order from the old side. */
+  readonly chunkSize: number;
+  /** A differing range with at most this many rows per side is fetched and merged. */
+  readonly leafRows: number;
+  /** A larger differing range is split into at most this many sub-ranges per step. */
+  readonly maxSplit: number;
+  /** Page size when streaming a range that exists on one side only. */
+  readonly fetchSize: number;
+}
+
+export const DEFAULT_TUNING: Tuning = { chunkSize: 10_000, leafRows: 256, maxSplit: 64, fetchSize: 2_000 };
+
+export interface ReconcileOptions {
+  readonly engine: EngineName;
+  /** Connection URL (postgres://… or mysql://…) or parsed spec of the restored old primary. */
+  readonly old: string | ConnectionSpec;
+  /** Connection URL or parsed spec of the new primary. */
+  readonly new: string | ConnectionSpec;
+  /** Output directory; created if missing. */
+  readonly outDir: string;
+  /** Limit to these tables (names without schema); unknown names are an error. */
+  readonly tables?: readonly string[];
+  /** PostgreSQL schema (default `public`); not allowed for MySQL (the URL's database is the schema). */
+  readonly schema?: string;
+  readonly tuning?: Partial<Tuning>;
+  /** Called after every compared range; throttle in the caller. */
+  readonly onProgress?: (event: ProgressEvent) => void;
+  /** Environment used for password fallbacks (RECONCILE_OLD_PASSWORD / RECONCILE_NEW_PASSWORD). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface ReconcileResult {
+  readonly report: ReconcileReport;
+  /** Absolute paths of the files written, report.json last. */
+  readonly files: readonly string[];
+  /** True when any row differs or any table was skipped (CLI exit code 1). */
+  readonly hasDifferences: boolean;
+}

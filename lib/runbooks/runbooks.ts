@@ -1,0 +1,334 @@
+import * as path from 'path';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import type { AuroraEngine, DatabaseName, RoutingMode } from '../topology/topology';
+import {
+  ApprovalSettings,
+  AutomationDocument,
+  failbackDocument,
+  failoverDocument,
+  RunbookDocumentOptions,
+  switchoverDocument,
+} from './documents';
+import { ENV_ARC_CLUSTER_ARN, ENV_TOPOLOGY_PARAMETER } from './runtime/handlers/environment';
+
+/** A global database the runbooks may promote; IAM is limited to exactly these ARNs. */
+export interface RunbookGlobalDatabase {
+  readonly name: DatabaseName;
+  readonly engine: AuroraEngine;
+  readonly globalClusterIdentifier: string;
+  /** Member DB cluster ARN per Region (may be tokens). */
+  readonly memberClusterArns: Readonly<Record<string, string>>;
+}
+
+export interface RegionalRunbooksProps {
+  /** Application name; also the default document name prefix. */
+  readonly appName: string;
+  /** Every Region of the platform (the documents' allowed values). */
+  readonly regions: readonly string[];
+  readonly routingMode: RoutingMode;
+  /** Name of the SSM parameter holding the PlatformTopology JSON in this Region. */
+  readonly topologyParameterName: string;
+  /**
+   * Adds an `aws:approve` step (skipped for dry runs) after preflight. Approvers come
+   * from the document parameter `Approvers`, defaulting to `approvers` when given;
+   * without defaults every execution must pass them.
+   */
+  readonly requireApproval: boolean;
+  /** Default approvers: IAM user names or ARNs, IAM role ARNs (max 10). */
+  readonly approvers?: readonly string[];
+  /** @default 1 */
+  readonly minRequiredApprovals?: number;
+  /** @default 60 */
+  readonly approvalTimeoutMinutes?: number;
+  /** Topic SSM notifies when an approval is pending; its name must start with "Automation" (SSM rule). */
+  readonly approvalNotificationTopic?: sns.ITopic;
+  /** Receives the report of every execution, or a failure notice naming the execution. */
+  readonly notificationTopic?: sns.ITopic;
+  readonly globalDatabases: readonly RunbookGlobalDatabase[];
+  /** Every Region's routing control ARN (may be tokens). */
+  readonly routingControlArns: readonly string[];
+  /** The ARC cluster; handlers refuse a topology that names another (stale parameter). */
+  readonly clusterArn: string;
+  /** @default - the stack's account */
+  readonly account?: string;
+  /** Document names are `${prefix}-Failover|Switchover|Failback`. @default appName */
+  readonly documentNamePrefix?: string;
+  /** Default of the DatabaseTimeoutMinutes document parameter. @default 20 */
+  readonly databaseTimeoutMinutes?: number;
+  /** @default ONE_YEAR */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+export interface RunbookDocumentNames {
+  readonly failover: string;
+  readonly switchover: string;
+  readonly failback: string;
+}
+
+export interface RunbookFunctions {
+  readonly preflight: lambda.IFunction;
+  readonly traffic: lambda.IFunction;
+  readonly databases: lambda.IFunction;
+  readonly report: lambda.IFunction;
+}
+
+const RUNTIME_DIR = path.join(__dirname, 'runtime', 'handlers');
+const DOCUMENT_NAME_PATTERN = /^[a-zA-Z0-9_.-]{3,100}$/;
+
+/**
+ * The failover, switchover and failback runbooks of ONE Region: Lambda functions with
+ * least-privilege roles and their own log groups, the automation execution role and
+ * three SSM Automation documents. Instantiate it in every regional stack: documents
+ * are Regional and a runbook must be startable in the Region that survives.
+ */
+export class RegionalRunbooks extends Construct {
+  public readonly documentNames: RunbookDocumentNames;
+  public readonly failoverDocumentName: string;
+  public readonly switchoverDocumentName: string;
+  public readonly failbackDocumentName: string;
+  /** The role SSM Automation assumes (documents default AutomationAssumeRole to it). */
+  public readonly executionRole: iam.IRole;
+  public readonly functions: RunbookFunctions;
+
+  constructor(scope: Construct, id: string, props: RegionalRunbooksProps) {
+    super(scope, id);
+    validateProps(this, props);
+
+    const stack = Stack.of(this);
+    const account = props.account ?? stack.account;
+    const prefix = props.documentNamePrefix ?? props.appName;
+    this.documentNames = {
+      failover: `${prefix}-Failover`,
+      switchover: `${prefix}-Switchover`,
+      failback: `${prefix}-Failback`,
+    };
+    this.failoverDocumentName = this.documentNames.failover;
+    this.switchoverDocumentName = this.documentNames.switchover;
+    this.failbackDocumentName = this.documentNames.failback;
+
+    const topologyParameterArn = stack.formatArn({
+      service: 'ssm',
+      account,
+      resource: 'parameter',
+      resourceName: props.topologyParameterName.replace(/^\//, ''),
+    });
+    const globalClusterArns = props.globalDatabases.map((db) =>
+      stack.formatArn({
+        service: 'rds',
+        region: '',
+        account,
+        resource: 'global-cluster',
+        resourceName: db.globalClusterIdentifier,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
+    const memberClusterArns = props.globalDatabases.flatMap((db) => Object.values(db.memberClusterArns));
+    const readTopology = new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [topologyParameterArn] });
+    // DescribeGlobalClusters supports the global-cluster resource type; we always pass the identifier.
+    const describeDatabases = new iam.PolicyStatement({ actions: ['rds:DescribeGlobalClusters'], resources: globalClusterArns });
+    const environment = { [ENV_TOPOLOGY_PARAMETER]: props.topologyParameterName };
+    const retention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
+
+    const preflight = this.runtimeFunction('Preflight', 'preflight.ts', {
+      description: 'Runbook preflight: read-only checks of the topology and the global databases',
+      timeout: Duration.seconds(60),
+      environment,
+      retention,
+      statements: [readTopology, describeDatabases],
+    });
+
+    const traffic = this.runtimeFunction('Traffic', 'traffic.ts', {
+      description: 'Runbook traffic: reads and sets ARC routing controls through the cluster data plane',
+      timeout: Duration.seconds(120),
+      environment: { ...environment, [ENV_ARC_CLUSTER_ARN]: props.clusterArn },
+      retention,
+      statements: [
+        readTopology,
+        new iam.PolicyStatement({
+          actions: ['route53-recovery-cluster:GetRoutingControlState', 'route53-recovery-cluster:UpdateRoutingControlStates'],
+          resources: [...props.routingControlArns],
+        }),
+        // Break-glass safety-rule overrides are an operator decision, never this function's.
+        new iam.PolicyStatement({
+          effect: iam.Effect.DENY,
+          actions: ['route53-recovery-cluster:UpdateRoutingControlStates', 'route53-recovery-cluster:UpdateRoutingControlState'],
+          resources: [...props.routingControlArns],
+          conditions: { Bool: { 'route53-recovery-cluster:AllowSafetyRulesOverrides': 'true' } },
+        }),
+      ],
+    });
+
+    const databases = this.runtimeFunction('Databases', 'databases.ts', {
+      description: 'Runbook databases: starts and tracks Aurora global database failover/switchover',
+      // One SSM Lambda step may last 300 s; the handler returns well before this.
+      timeout: Duration.seconds(280),
+      environment,
+      retention,
+      statements: [
+        readTopology,
+        describeDatabases,
+        // Both resource types are required for these actions (service authorization reference).
+        new iam.PolicyStatement({
+          actions: ['rds:FailoverGlobalCluster', 'rds:SwitchoverGlobalCluster'],
+          resources: [...globalClusterArns, ...memberClusterArns],
+        }),
+      ],
+    });
+
+    const report = this.runtimeFunction('Report', 'report.ts', {
+      description: 'Runbook report: merges step outputs (no AWS calls)',
+      timeout: Duration.seconds(30),
+      environment: {},
+      retention,
+      statements: [],
+    });
+    this.functions = { preflight, traffic, databases, report };
+
+    const executionRole = new iam.Role(this, 'AutomationRole', {
+      description: `${props.appName} runbooks: SSM Automation execution role`,
+      assumedBy: new iam.ServicePrincipal('ssm.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': account },
+          ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:ssm:${stack.region}:${account}:automation-execution/*` },
+        },
+      }),
+    });
+    executionRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [preflight, traffic, databases, report].map((fn) => fn.functionArn),
+      }),
+    );
+    props.notificationTopic?.grantPublish(executionRole);
+    props.approvalNotificationTopic?.grantPublish(executionRole);
+    this.executionRole = executionRole;
+
+    const approval: ApprovalSettings | undefined = props.requireApproval
+      ? {
+          approvers: props.approvers,
+          minRequiredApprovals: props.minRequiredApprovals ?? 1,
+          timeoutSeconds: (props.approvalTimeoutMinutes ?? 60) * 60,
+          notificationArn: props.approvalNotificationTopic?.topicArn,
+        }
+      : undefined;
+    const options: RunbookDocumentOptions = {
+      appName: props.appName,
+      regions: props.regions,
+      routingMode: props.routingMode,
+      executionRoleArn: executionRole.roleArn,
+      functions: {
+        preflight: preflight.functionName,
+        traffic: traffic.functionName,
+        databases: databases.functionName,
+        report: report.functionName,
+      },
+      databaseTimeoutMinutes: props.databaseTimeoutMinutes ?? 20,
+      approval,
+      notificationTopicArn: props.notificationTopic?.topicArn,
+    };
+    this.document('FailoverDocument', this.documentNames.failover, failoverDocument(options));
+    this.document('SwitchoverDocument', this.documentNames.switchover, switchoverDocument(options));
+    this.document('FailbackDocument', this.documentNames.failback, failbackDocument(options));
+  }
+
+  private document(id: string, name: string, content: AutomationDocument): ssm.CfnDocument {
+    return new ssm.CfnDocument(this, id, {
+      name,
+      documentType: 'Automation',
+      documentFormat: 'JSON',
+      content,
+      // Fixed names: updates must create a new version instead of replacing the document.
+      updateMethod: 'NewVersion',
+    });
+  }
+
+  private runtimeFunction(
+    id: string,
+    entry: string,
+    options: {
+      readonly description: string;
+      readonly timeout: Duration;
+      readonly environment: Record<string, string>;
+      readonly retention: logs.RetentionDays;
+      readonly statements: readonly iam.PolicyStatement[];
+    },
+  ): NodejsFunction {
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
+      retention: options.retention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const role = new iam.Role(this, `${id}Role`, {
+      description: options.description,
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    });
+    for (const statement of options.statements) {
+      role.addToPolicy(statement);
+    }
+    // Written by hand instead of AWSLambdaBasicExecutionRole: only this function's log group.
+    logGroup.grantWrite(role);
+    return new NodejsFunction(this, id, {
+      description: options.description,
+      entry: path.join(RUNTIME_DIR, entry),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: options.timeout,
+      role,
+      logGroup,
+      environment: { ...options.environment, NODE_OPTIONS: '--enable-source-maps' },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        // Ship the SDK versions the code was tested with instead of the runtime's.
+        bundleAwsSDK: true,
+        forceDockerBundling: false,
+      },
+    });
+  }
+}
+
+function validateProps(scope: Construct, props: RegionalRunbooksProps): void {
+  const errors: string[] = [];
+  const region = Stack.of(scope).region;
+  const prefix = props.documentNamePrefix ?? props.appName;
+  if (props.regions.length === 0) errors.push('regions must not be empty');
+  if (!Token.isUnresolved(region) && !props.regions.includes(region)) {
+    errors.push(`the stack Region ${region} is not one of regions (${props.regions.join(', ')})`);
+  }
+  if (!DOCUMENT_NAME_PATTERN.test(prefix)) {
+    errors.push(`document name prefix "${prefix}" must be 3-100 characters of letters, digits, _ . -`);
+  }
+  if (/^(aws|amazon|amzn)/i.test(prefix)) {
+    errors.push(`document names must not start with aws, amazon or amzn (prefix "${prefix}")`);
+  }
+  if (props.routingControlArns.length === 0) errors.push('routingControlArns must not be empty');
+  for (const db of props.globalDatabases) {
+    for (const r of props.regions) {
+      if (db.memberClusterArns[r] === undefined) errors.push(`global database ${db.name} has no member cluster ARN for ${r}`);
+    }
+  }
+  if (props.requireApproval) {
+    const approvers = props.approvers ?? [];
+    const min = props.minRequiredApprovals ?? 1;
+    if (approvers.length > 10) errors.push('at most 10 approvers are allowed');
+    if (!Number.isInteger(min) || min < 1) errors.push('minRequiredApprovals must be a positive integer');
+    if (approvers.length > 0 && min > approvers.length) errors.push('minRequiredApprovals exceeds the number of approvers');
+    const topicName = props.approvalNotificationTopic?.topicName;
+    if (topicName !== undefined && !Token.isUnresolved(topicName) && !topicName.startsWith('Automation')) {
+      errors.push(`approvalNotificationTopic "${topicName}" must have a name starting with "Automation" (SSM requirement)`);
+    }
+  }
+  const timeout = props.databaseTimeoutMinutes ?? 20;
+  if (!Number.isInteger(timeout) || timeout < 1) errors.push('databaseTimeoutMinutes must be a positive integer');
+  if (errors.length > 0) {
+    throw new Error(`RegionalRunbooks: ${errors.join('; ')}`);
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Environment contract between the `RegionalRunbooks` construct and the Lambda
+ * handlers. The construct sets these variables; handlers fail fast without them.
+ */
+export const ENV_TOPOLOGY_PARAMETER = 'TOPOLOGY_PARAMETER_NAME';
+export const ENV_ARC_CLUSTER_ARN = 'ARC_CLUSTER_ARN';
+
+/** Minimal view of the Lambda context, so tests do not need a full `Context`. */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+}
+
+export function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') {
+    throw new Error(`Environment variable ${name} is not set`);
+  }
+  return value;
+}
+
+/** The Region the function runs in: Lambda always sets AWS_REGION. */
+export function executionRegion(): string {
+  return requireEnv('AWS_REGION');
+}
+
+/** Builds real dependencies once per container, on first use (not at import time). */
+export function lazy<T>(create: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    if (value === undefined) value = create();
+    return value;
+  };
+}

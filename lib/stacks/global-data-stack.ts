@@ -1,0 +1,42 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { PlatformConfig } from '../config/types';
+import { CartsTable } from '../data/carts-table';
+import { CATALOG_ENGINE, ORDERS_ENGINE, cartsTableName } from '../data/engines';
+import { GlobalDatabase } from '../data/global-database';
+
+export interface GlobalDataStackProps extends StackProps {
+  readonly config: PlatformConfig;
+}
+
+/**
+ * The global data, created in the primary Region: both Aurora global clusters with their
+ * replicated master secrets, and the carts global table with a replica in every Region.
+ * Regions' stacks join members to these; nothing here depends on a regional stack.
+ */
+export class GlobalDataStack extends Stack {
+  readonly catalog: GlobalDatabase;
+  readonly orders: GlobalDatabase;
+  readonly carts: CartsTable;
+
+  constructor(scope: Construct, id: string, props: GlobalDataStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const replicaRegions = config.regions.map((plan) => plan.region).filter((region) => region !== config.primaryRegion);
+
+    this.catalog = new GlobalDatabase(this, 'Catalog', { appName: config.appName, spec: CATALOG_ENGINE, replicaRegions });
+    this.orders = new GlobalDatabase(this, 'Orders', { appName: config.appName, spec: ORDERS_ENGINE, replicaRegions });
+    this.carts = new CartsTable(this, 'Carts', {
+      tableName: cartsTableName(config.appName),
+      replicaRegions,
+      consistency: config.cartsConsistency,
+      ...(config.cartsWitnessRegion !== undefined ? { witnessRegion: config.cartsWitnessRegion } : {}),
+    });
+
+    new CfnOutput(this, 'CatalogGlobalClusterIdentifier', { value: this.catalog.identifier });
+    new CfnOutput(this, 'OrdersGlobalClusterIdentifier', { value: this.orders.identifier });
+    new CfnOutput(this, 'CatalogWriterEndpoint', { value: this.catalog.writerEndpointAddress });
+    new CfnOutput(this, 'OrdersWriterEndpoint', { value: this.orders.writerEndpointAddress });
+    new CfnOutput(this, 'CartsTableName', { value: this.carts.table.tableName });
+  }
+}

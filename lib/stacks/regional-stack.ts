@@ -1,0 +1,215 @@
+import { ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import type { PlatformConfig, RegionPlan } from '../config/types';
+import { CheckoutCache } from '../cache/checkout-cache';
+import { AuroraMember } from '../data/aurora-member';
+import { LocalCartsReplica } from '../data/carts-table';
+import { CATALOG_ENGINE, ORDERS_ENGINE, cartsTableName, memberClusterIdentifier } from '../data/engines';
+import type { GlobalDatabase } from '../data/global-database';
+import { RegionalKey } from '../encryption/regional-key';
+import { LoadBalancer } from '../ingress/load-balancer';
+import { OrderEventsBroker } from '../messaging/order-events-broker';
+import { Network } from '../network/network';
+import { PeeringRequest, peeredRouteTableIds } from '../network/peering';
+import { ComputeCluster } from '../services/compute-cluster';
+import { RetailServices } from '../services/retail-services';
+import { runbookNames, topologyParameterName, type PlatformTopology } from '../topology/topology';
+import type { RecoveryControls } from '../traffic/recovery-controls';
+import { RegionalEntry } from '../traffic/regional-entry';
+
+export interface RegionalStackProps extends StackProps {
+  readonly config: PlatformConfig;
+  readonly plan: RegionPlan;
+  readonly globalDatabases: { readonly catalog: GlobalDatabase; readonly orders: GlobalDatabase };
+  readonly recoveryControls: RecoveryControls;
+  /** Regions deployed before this one, whose VPCs this Region peers with. */
+  readonly earlierRegions: readonly { readonly plan: RegionPlan; readonly vpcId: string }[];
+}
+
+/**
+ * Everything one Region runs: network, entry, the five services, the checkout cache, the order
+ * events broker, the Region's member of each global database, its routing-control health check
+ * and records, and the published topology the runbooks read in this Region.
+ */
+export class RegionalStack extends Stack {
+  readonly network: Network;
+  readonly loadBalancer: LoadBalancer;
+  readonly services: RetailServices;
+  readonly catalogDatabase: AuroraMember;
+  readonly ordersDatabase: AuroraMember;
+  readonly peerings = new Map<string, PeeringRequest>();
+  readonly peeredRouteTableIds: string[];
+
+  private readonly configuredAzs: readonly string[];
+
+  constructor(scope: Construct, id: string, props: RegionalStackProps) {
+    super(scope, id, props);
+    this.configuredAzs = props.plan.availabilityZones;
+    const { config, plan } = props;
+    const region = plan.region;
+    const prod = config.profile === 'prod';
+
+    const logsKey = new RegionalKey(this, 'LogsKey', { appName: config.appName, purpose: 'logs', allowCloudWatchLogs: true }).key;
+    const dataKey = new RegionalKey(this, 'DataKey', { appName: config.appName, purpose: 'data' }).key;
+
+    this.network = new Network(this, 'Network', {
+      plan,
+      natGateways: config.network.natGateways,
+      flowLogRetentionDays: config.network.flowLogRetentionDays,
+      logKey: logsKey,
+    });
+    const vpc = this.network.vpc;
+    this.peeredRouteTableIds = peeredRouteTableIds(vpc);
+
+    for (const earlier of props.earlierRegions) {
+      this.peerings.set(earlier.plan.region, new PeeringRequest(this, `Peering-${earlier.plan.region}`, {
+        vpc,
+        peerRegion: earlier.plan.region,
+        peerVpcId: earlier.vpcId,
+        peerVpcCidr: earlier.plan.vpcCidr,
+      }));
+    }
+
+    this.loadBalancer = new LoadBalancer(this, 'Entry', {
+      vpc,
+      subnets: this.network.ingressSubnets,
+      region,
+      deletionProtection: config.loadBalancerDeletionProtection,
+      accessLogRetentionDays: config.logRetentionDays,
+      ...(config.domainName !== undefined && config.hostedZoneId !== undefined
+        ? { domain: { domainName: config.domainName, hostedZoneId: config.hostedZoneId } }
+        : {}),
+    });
+
+    const compute = new ComputeCluster(this, 'Compute', { appName: config.appName, vpc });
+
+    const cache = new CheckoutCache(this, 'CheckoutCache', {
+      vpc,
+      subnets: this.network.dataSubnets,
+      nodeType: config.cache.nodeType,
+      replicasPerShard: config.cache.replicasPerShard,
+      engineVersion: config.cache.engineVersion,
+      snapshotRetentionDays: config.cache.snapshotRetentionDays,
+      key: dataKey,
+    });
+
+    const broker = new OrderEventsBroker(this, 'OrderEvents', {
+      appName: config.appName,
+      vpc,
+      subnets: this.network.dataSubnets,
+      instanceType: config.broker.instanceType,
+      deploymentMode: config.broker.deploymentMode,
+      engineVersion: config.broker.engineVersion,
+    });
+
+    const remoteApplicationCidrs = config.regions.filter((other) => other.region !== region).flatMap((other) => other.applicationSubnetCidrs);
+    const member = (id: string, database: GlobalDatabase, spec: typeof CATALOG_ENGINE): AuroraMember =>
+      new AuroraMember(this, id, {
+        appName: config.appName,
+        spec,
+        globalClusterIdentifier: database.identifier,
+        role: plan.isPrimary ? 'primary' : 'secondary',
+        secretArn: database.secretArnIn(region),
+        writerEndpointAddress: database.writerEndpointAddress,
+        vpc,
+        subnets: this.network.dataSubnets,
+        key: dataKey,
+        sizing: config.database,
+        remoteApplicationCidrs,
+      });
+    this.catalogDatabase = member('CatalogDatabase', props.globalDatabases.catalog, CATALOG_ENGINE);
+    this.ordersDatabase = member('OrdersDatabase', props.globalDatabases.orders, ORDERS_ENGINE);
+
+    this.services = new RetailServices(this, 'Services', {
+      compute,
+      subnets: this.network.applicationSubnets,
+      images: config.images,
+      sizing: config.services,
+      bindings: {
+        catalogDatabase: this.catalogDatabase,
+        ordersDatabase: this.ordersDatabase,
+        cartsTable: new LocalCartsReplica(this, 'CartsTable', cartsTableName(config.appName)),
+        checkoutCache: cache,
+        orderEvents: broker,
+      },
+      listener: this.loadBalancer.listener,
+      logKey: logsKey,
+      logRetentionDays: config.logRetentionDays,
+      minHealthyPercent: prod ? 100 : 50,
+    });
+
+    const routingControl = props.recoveryControls.routingControls.get(region);
+    if (routingControl === undefined) {
+      throw new Error(`No routing control for ${region}`);
+    }
+    new RegionalEntry(this, 'Routing', {
+      appName: config.appName,
+      region,
+      routingControlArn: routingControl.attrRoutingControlArn,
+      loadBalancer: this.loadBalancer.loadBalancer,
+      routingMode: config.routingMode,
+      isPrimaryRegion: plan.isPrimary,
+      regionCount: config.regions.length,
+      ...(config.domainName !== undefined && config.hostedZoneId !== undefined
+        ? { domain: { domainName: config.domainName, hostedZoneId: config.hostedZoneId } }
+        : {}),
+    });
+
+    this.publishTopology(props);
+
+    new CfnOutput(this, 'LoadBalancerDnsName', { value: this.loadBalancer.loadBalancer.loadBalancerDnsName });
+    new CfnOutput(this, 'StoreUrl', {
+      value: `${this.loadBalancer.protocol}://${this.loadBalancer.regionalHostName}`,
+      description: 'This Region\'s store, reached directly',
+    });
+  }
+
+  /** The configured AZs: no context lookup, so synth needs no credentials. */
+  override get availabilityZones(): string[] {
+    return [...this.configuredAzs];
+  }
+
+  /** Everything the runbooks need at failover time, readable in this Region without any other. */
+  private publishTopology(props: RegionalStackProps): void {
+    const { config } = props;
+    const controls = props.recoveryControls;
+    const regions = config.regions.map((plan) => plan.region);
+    const memberArn = (name: 'catalog' | 'orders', region: string): string =>
+      this.formatArn({ service: 'rds', region, resource: 'cluster', resourceName: memberClusterIdentifier(config.appName, name, region), arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const topology: PlatformTopology = {
+      appName: config.appName,
+      account: config.account,
+      regions,
+      primaryRegion: config.primaryRegion,
+      routingMode: config.routingMode,
+      arc: {
+        clusterArn: controls.clusterArn,
+        clusterEndpoints: controls.clusterEndpoints,
+        controlPanelArn: controls.controlPanel.attrControlPanelArn,
+        routingControls: Object.fromEntries([...controls.routingControls].map(([region, control]) => [region, control.attrRoutingControlArn])),
+        safetyRuleArns: [controls.safetyRule.attrSafetyRuleArn],
+      },
+      databases: [
+        { database: props.globalDatabases.catalog, spec: CATALOG_ENGINE },
+        { database: props.globalDatabases.orders, spec: ORDERS_ENGINE },
+      ].map(({ database, spec }) => ({
+        name: spec.name,
+        engine: spec.engine,
+        globalClusterIdentifier: database.identifier,
+        members: Object.fromEntries(regions.map((region) => [region, {
+          clusterIdentifier: memberClusterIdentifier(config.appName, spec.name, region),
+          clusterArn: memberArn(spec.name, region),
+        }])),
+      })),
+      runbooks: Object.fromEntries(regions.map((region) => [region, runbookNames(config.appName)])),
+    };
+    new ssm.StringParameter(this, 'Topology', {
+      parameterName: topologyParameterName(config.appName),
+      description: 'Platform topology for the failover runbooks and the operator CLI (JSON)',
+      stringValue: this.toJsonString(topology),
+      tier: ssm.ParameterTier.INTELLIGENT_TIERING,
+    });
+    new CfnOutput(this, 'TopologyParameter', { value: topologyParameterName(config.appName) });
+  }
+}
