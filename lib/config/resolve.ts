@@ -253,7 +253,7 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Pla
   }
 
   const images = resolveImages(check, raw.images);
-  const services = resolveServices(check, raw.services, defaults.services);
+  const services = resolveServices(check, raw.services, defaults.services, profile);
   const regionPlans = resolveNetwork(check, raw.network, regions, primaryRegion, defaults.azCount);
 
   const alarmEmail = check.string('alarmEmail', raw.alarmEmail, EMAIL_PATTERN, 'must be an e-mail address');
@@ -386,6 +386,7 @@ function resolveServices(
   check: Checker,
   input: unknown,
   defaults: Readonly<Record<ServiceName, ServiceSizing>>,
+  profile: Profile,
 ): Record<ServiceName, ServiceSizing> {
   const services = check.object('services', input, SERVICE_NAMES);
   const result = {} as Record<ServiceName, ServiceSizing>;
@@ -412,7 +413,7 @@ function resolveServices(
     if (minCount > desiredCount || desiredCount > maxCount) {
       check.problem(key, { minCount, desiredCount, maxCount }, 'must satisfy minCount <= desiredCount <= maxCount');
     }
-    if (defaults === PROFILE_DEFAULTS.prod.services && minCount < 2) {
+    if (profile === 'prod' && minCount < 2) {
       check.problem(`${key}.minCount`, minCount, 'must be at least 2 with profile "prod" (one task per AZ failure)');
     }
     result[service] = { cpu, memoryMiB, desiredCount, minCount, maxCount, cpuTargetPercent };

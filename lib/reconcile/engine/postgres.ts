@@ -1,0 +1,362 @@
+/**
+ * PostgreSQL side (driver `pg`).
+ *
+ * - Session settings fix every text form (UTC, ISO dates, shortest exact floats, hex
+ *   bytea) and the snapshot is `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`.
+ * - All values arrive as the server's text output (no type parsing in JS).
+ * - Ranges use the key columns as they are (`(k1, k2) > ($1::t1, $2::t2)`), so the
+ *   primary key index serves them whatever the collation.
+ * - Range checksum: count and two sums of 64-bit halves of md5(ROW(columns)::text);
+ *   record text output quotes "" and leaves NULL empty, so NULL and '' differ.
+ * - Merge order: integers and numeric numerically, uuid and bytea by their ASCII text
+ *   (= byte order), everything else by `(k)::text COLLATE "C"` (UTF-8 byte order).
+ */
+import * as fs from 'fs';
+import type { ConnectionOptions } from 'tls';
+import { Client } from 'pg';
+import type { CustomTypesConfig } from 'pg';
+import type { KeyOrder } from './compare';
+import { ReconcileError, errorMessage } from './errors';
+import type { Checksum, ColumnMeta, KeyBound, KeyRange, Side, TableMeta } from './side';
+import { bucketExpression } from './side';
+import { quotePg } from './sql';
+import type { ConnectionSpec, SideName } from './types';
+import { describeTarget } from './url';
+import type { Row, ValueKind } from './values';
+
+type Cell = string | null;
+
+/** Every type arrives as the server's text output. */
+const RAW_TEXT: CustomTypesConfig = {
+  getTypeParser: (() => (value: string) => value) as unknown as CustomTypesConfig['getTypeParser'],
+};
+
+const INTEGER_TYPES = new Set(['int2', 'int4', 'int8', 'oid']);
+const SESSION_SETTINGS = [
+  "SET TIME ZONE 'UTC'",
+  "SET DateStyle TO 'ISO, YMD'",
+  "SET IntervalStyle TO 'postgres'",
+  'SET extra_float_digits TO 3',
+  "SET bytea_output TO 'hex'",
+  "SET lc_monetary TO 'C'",
+  'SET search_path TO pg_catalog',
+  'SET statement_timeout TO 0',
+  'SET idle_in_transaction_session_timeout TO 0',
+];
+
+interface Plan {
+  readonly from: string;
+  readonly keys: readonly string[];
+  readonly keyCasts: readonly string[];
+  readonly keyIndexes: readonly number[];
+  readonly values: readonly string[];
+  readonly mergeSelects: readonly string[];
+  readonly mergeOrders: readonly string[];
+  readonly orders: readonly KeyOrder[];
+  readonly kinds: readonly ValueKind[];
+}
+
+class Params {
+  readonly values: string[] = [];
+  add(value: string, cast: string): string {
+    this.values.push(value);
+    return `$${this.values.length}::${cast}`;
+  }
+}
+
+export function pgTlsOptions(spec: ConnectionSpec): false | ConnectionOptions {
+  const tls = spec.tls;
+  if (tls.mode === 'disable') return false;
+  let ca: string | undefined;
+  if (tls.caFile) {
+    try {
+      ca = fs.readFileSync(tls.caFile, 'utf8');
+    } catch (err) {
+      throw new ReconcileError(`cannot read CA file ${tls.caFile}: ${errorMessage(err)}`);
+    }
+  }
+  // As libpq: "require" with a root certificate verifies the chain like verify-ca.
+  if (tls.mode === 'require' && !ca) return { rejectUnauthorized: false };
+  if (tls.mode === 'verify-full') return ca ? { ca, rejectUnauthorized: true } : { rejectUnauthorized: true };
+  return { ...(ca ? { ca } : {}), rejectUnauthorized: true, checkServerIdentity: () => undefined };
+}
+
+export class PostgresSide implements Side {
+  private readonly plans = new WeakMap<TableMeta, Plan>();
+  private failure: Error | undefined;
+
+  private constructor(
+    readonly side: SideName,
+    private readonly client: Client,
+    private readonly schema: string,
+    readonly serverVersion: string,
+  ) {
+    client.on('error', (err) => {
+      this.failure = err;
+    });
+  }
+
+  static async open(side: SideName, spec: ConnectionSpec, schema: string): Promise<PostgresSide> {
+    const client = new Client({
+      host: spec.host,
+      port: spec.port,
+      user: spec.user,
+      password: spec.password,
+      database: spec.database,
+      ssl: pgTlsOptions(spec),
+      connectionTimeoutMillis: spec.connectTimeoutMs,
+      application_name: 'reconcile',
+      keepAlive: true,
+    });
+    // Until the side owns the client, a dropped connection must not crash the process.
+    const early = (): void => undefined;
+    client.on('error', early);
+    try {
+      await client.connect();
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw new ReconcileError(`cannot connect to the ${side} database (${describeTarget(spec)}): ${errorMessage(err)}`);
+    }
+    try {
+      for (const s of SESSION_SETTINGS) await client.query(s);
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const info = await client.query<{ v: string; enc: string; ns: string | null }>(
+        "SELECT current_setting('server_version') AS v, current_setting('server_encoding') AS enc, (SELECT nspname FROM pg_namespace WHERE nspname = $1) AS ns",
+        [schema],
+      );
+      const row = info.rows[0];
+      if (row.enc !== 'UTF8') {
+        throw new ReconcileError(`the ${side} database uses server_encoding ${row.enc}; only UTF8 is supported`);
+      }
+      if (row.ns === null) throw new ReconcileError(`schema "${schema}" not found in the ${side} database`);
+      const sideObj = new PostgresSide(side, client, schema, `PostgreSQL ${row.v}`);
+      client.removeListener('error', early);
+      return sideObj;
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      if (err instanceof ReconcileError) throw err;
+      throw new ReconcileError(`${side} database (${describeTarget(spec)}): ${errorMessage(err)}`);
+    }
+  }
+
+  private async query(text: string, values: readonly string[] = []): Promise<Cell[][]> {
+    if (this.failure) throw new ReconcileError(`${this.side} database connection lost: ${errorMessage(this.failure)}`);
+    try {
+      const res = await this.client.query<Cell[]>({ text, values: [...values], rowMode: 'array', types: RAW_TEXT });
+      return res.rows;
+    } catch (err) {
+      throw new ReconcileError(`${this.side} database: ${errorMessage(err)}`);
+    }
+  }
+
+  async listTables(): Promise<TableMeta[]> {
+    const rels = await this.query(
+      `SELECT c.oid::text, c.relname, c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition`,
+      [this.schema],
+    );
+    if (rels.length === 0) return [];
+    const oids = `{${rels.map((r) => r[0]).join(',')}}`;
+    const cols = await this.query(
+      `SELECT a.attrelid::text, a.attname, format_type(a.atttypid, a.atttypmod), bt.typname::text,
+              CASE WHEN a.attcollation = 0 THEN NULL ELSE (SELECT cn.nspname || '.' || co.collname FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = a.attcollation) END
+         FROM pg_attribute a
+         JOIN pg_type t ON t.oid = a.atttypid
+         JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+        WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+        ORDER BY a.attrelid, a.attnum`,
+      [oids],
+    );
+    const pks = await this.query(
+      `SELECT i.indrelid::text, a.attname
+         FROM pg_index i
+         CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+        WHERE i.indisprimary AND i.indrelid = ANY($1::oid[]) AND k.ord <= i.indnkeyatts
+        ORDER BY i.indrelid, k.ord`,
+      [oids],
+    );
+    const columns = new Map<string, ColumnMeta[]>();
+    for (const [rel, name, type, base, collation] of cols) {
+      const list = columns.get(rel ?? '') ?? [];
+      list.push({ name: name ?? '', type: type ?? '', dataType: base ?? '', collation, charset: null });
+      columns.set(rel ?? '', list);
+    }
+    const keys = new Map<string, string[]>();
+    for (const [rel, name] of pks) {
+      const list = keys.get(rel ?? '') ?? [];
+      list.push(name ?? '');
+      keys.set(rel ?? '', list);
+    }
+    return rels.map(([oid, name, kind]) => ({
+      name: name ?? '',
+      columns: columns.get(oid ?? '') ?? [],
+      primaryKey: keys.get(oid ?? '') ?? [],
+      partitioned: kind === 'p',
+    }));
+  }
+
+  private fromClause(table: TableMeta): string {
+    // ONLY: rows of inheritance children belong to those tables, which are listed themselves.
+    return `${table.partitioned ? '' : 'ONLY '}${quotePg(this.schema)}.${quotePg(table.name)} t`;
+  }
+
+  async countRows(table: TableMeta): Promise<number> {
+    const rows = await this.query(`SELECT count(*) FROM ${this.fromClause(table)}`);
+    return Number(rows[0][0]);
+  }
+
+  private plan(table: TableMeta): Plan {
+    const cached = this.plans.get(table);
+    if (cached) return cached;
+    const col = (name: string): string => `t.${quotePg(name)}`;
+    const keyIndexes = table.primaryKey.map((k) => table.columns.findIndex((c) => c.name === k));
+    const keyCols = keyIndexes.map((i) => table.columns[i]);
+    const orders: KeyOrder[] = [];
+    const mergeSelects: string[] = [];
+    const mergeOrders: string[] = [];
+    keyCols.forEach((c, i) => {
+      if (INTEGER_TYPES.has(c.dataType) || c.dataType === 'numeric') {
+        orders.push(c.dataType === 'numeric' ? 'decimal' : 'integer');
+        mergeSelects.push(col(c.name));
+        mergeOrders.push(`s.m${i}`);
+      } else if (c.dataType === 'uuid' || c.dataType === 'bytea') {
+        // Natural order is byte order, and the text output (lowercase hex) sorts the same way.
+        orders.push('text');
+        mergeSelects.push(col(c.name));
+        mergeOrders.push(`s.m${i}`);
+      } else {
+        orders.push('text');
+        mergeSelects.push(`(${col(c.name)})::text`);
+        mergeOrders.push(`s.m${i} COLLATE "C"`);
+      }
+    });
+    const plan: Plan = {
+      from: this.fromClause(table),
+      keys: keyCols.map((c) => col(c.name)),
+      keyCasts: keyCols.map((c) => c.type),
+      keyIndexes,
+      values: table.columns.map((c) => col(c.name)),
+      mergeSelects,
+      mergeOrders,
+      orders,
+      kinds: table.columns.map((c) => (c.dataType === 'bool' ? 'boolean' : c.dataType === 'int2' || c.dataType === 'int4' ? 'number' : c.dataType === 'bytea' ? 'binary' : 'string')),
+    };
+    this.plans.set(table, plan);
+    return plan;
+  }
+
+  keyOrders(table: TableMeta): KeyOrder[] {
+    return [...this.plan(table).orders];
+  }
+
+  valueKinds(table: TableMeta): ValueKind[] {
+    return [...this.plan(table).kinds];
+  }
+
+  /** `key <op> bound` as a row comparison (served by the primary key index). */
+  private compareKey(plan: Plan, op: '>' | '<=', bound: KeyBound, params: Params): string {
+    const values = bound.map((v, i) => params.add(v, plan.keyCasts[i]));
+    if (plan.keys.length === 1) return `${plan.keys[0]} ${op} ${values[0]}`;
+    return `(${plan.keys.join(', ')}) ${op} (${values.join(', ')})`;
+  }
+
+  private rangeWhere(plan: Plan, range: KeyRange, params: Params): string {
+    const parts: string[] = [];
+    if (range.lower) parts.push(this.compareKey(plan, '>', range.lower, params));
+    if (range.upper) parts.push(this.compareKey(plan, '<=', range.upper, params));
+    return parts.length ? parts.join(' AND ') : 'TRUE';
+  }
+
+  private bucket(plan: Plan, bounds: readonly KeyBound[], params: Params): string {
+    return bucketExpression(bounds.length, (i) => this.compareKey(plan, '<=', bounds[i], params));
+  }
+
+  async nextBoundary(table: TableMeta, lower: KeyBound | null, offset: number): Promise<KeyBound | null> {
+    const plan = this.plan(table);
+    const params = new Params();
+    const where = this.rangeWhere(plan, { lower, upper: null }, params);
+    const rows = await this.query(
+      `SELECT ${plan.keys.join(', ')} FROM ${plan.from} WHERE ${where} ORDER BY ${plan.keys.join(', ')} LIMIT 1 OFFSET ${Math.max(0, offset - 1)}`,
+      params.values,
+    );
+    return rows.length ? rows[0].map((v) => v ?? '') : null;
+  }
+
+  async splitBoundaries(table: TableMeta, range: KeyRange, step: number, count: number): Promise<KeyBound[]> {
+    const plan = this.plan(table);
+    const params = new Params();
+    const where = this.rangeWhere(plan, range, params);
+    const aliases = plan.keys.map((k, i) => `${k} AS k${i}`);
+    const rows = await this.query(
+      `SELECT ${plan.keys.map((_, i) => `s.k${i}`).join(', ')}
+         FROM (SELECT ${aliases.join(', ')}, row_number() OVER (ORDER BY ${plan.keys.join(', ')}) AS rn FROM ${plan.from} WHERE ${where}) s
+        WHERE s.rn % ${step} = 0 AND s.rn < ${count} ORDER BY s.rn`,
+      params.values,
+    );
+    return rows.map((r) => r.map((v) => v ?? ''));
+  }
+
+  async checksums(table: TableMeta, range: KeyRange, bounds: readonly KeyBound[]): Promise<Checksum[]> {
+    const plan = this.plan(table);
+    const params = new Params();
+    const where = this.rangeWhere(plan, range, params);
+    const bucket = this.bucket(plan, bounds, params);
+    // OFFSET 0 keeps the subquery from being flattened, so md5 runs once per row.
+    const rows = await this.query(
+      `SELECT s.b, count(*),
+              coalesce(sum(('x' || substr(s.h, 1, 16))::bit(64)::bigint), 0),
+              coalesce(sum(('x' || substr(s.h, 17, 16))::bit(64)::bigint), 0)
+         FROM (SELECT ${bucket} AS b, md5(ROW(${plan.values.join(', ')})::text) AS h FROM ${plan.from} WHERE ${where} OFFSET 0) s
+        GROUP BY s.b`,
+      params.values,
+    );
+    const out: Checksum[] = Array.from({ length: bounds.length + 1 }, () => ({ count: 0, sumA: '0', sumB: '0', unhashed: 0 }));
+    for (const [b, count, sumA, sumB] of rows) out[Number(b)] = { count: Number(count), sumA: sumA ?? '0', sumB: sumB ?? '0', unhashed: 0 };
+    return out;
+  }
+
+  async fetchBuckets(table: TableMeta, range: KeyRange, bounds: readonly KeyBound[], buckets: readonly number[]): Promise<Row[]> {
+    const plan = this.plan(table);
+    const params = new Params();
+    const where = this.rangeWhere(plan, range, params);
+    const bucket = this.bucket(plan, bounds, params);
+    const wanted = params.add(`{${buckets.join(',')}}`, 'int[]');
+    const selects = [`${bucket} AS b`, ...plan.mergeSelects.map((m, i) => `${m} AS m${i}`), ...plan.values.map((v, i) => `${v} AS v${i}`)];
+    const rows = await this.query(
+      `SELECT s.* FROM (SELECT ${selects.join(', ')} FROM ${plan.from} WHERE ${where} OFFSET 0) s
+        WHERE s.b = ANY(${wanted}) ORDER BY s.b, ${plan.mergeOrders.join(', ')}`,
+      params.values,
+    );
+    const nk = plan.keys.length;
+    return rows.map((r) => ({ bucket: Number(r[0]), key: r.slice(1, 1 + nk).map((v) => v ?? ''), values: r.slice(1 + nk) }));
+  }
+
+  async *streamRange(table: TableMeta, range: KeyRange, pageSize: number): AsyncGenerator<Row> {
+    const plan = this.plan(table);
+    let after: KeyBound | null = range.lower;
+    for (;;) {
+      const params = new Params();
+      const where = this.rangeWhere(plan, { lower: after, upper: range.upper }, params);
+      const rows = await this.query(
+        `SELECT ${plan.values.join(', ')} FROM ${plan.from} WHERE ${where} ORDER BY ${plan.keys.join(', ')} LIMIT ${pageSize}`,
+        params.values,
+      );
+      for (const values of rows) {
+        const key = plan.keyIndexes.map((i) => values[i] ?? '');
+        yield { bucket: 0, key, values };
+        after = key;
+      }
+      if (rows.length < pageSize) return;
+    }
+  }
+
+  async close(): Promise<void> {
+    try {
+      if (!this.failure) await this.client.query('ROLLBACK');
+    } catch {
+      // Closing anyway; the transaction was read-only.
+    }
+    await this.client.end().catch(() => undefined);
+  }
+}

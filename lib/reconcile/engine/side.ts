@@ -1,0 +1,94 @@
+/**
+ * One database of the comparison, seen through a read-only snapshot transaction.
+ * Implemented by postgres.ts and mysql.ts; table-compare.ts drives both sides.
+ *
+ * Key ranges: a bound is the text form of the primary key values of one row (see each
+ * engine for the exact form). A range is `lower < key <= upper` in the database's own
+ * key order (so its primary key index serves it), a missing bound meaning unbounded.
+ * Both sides evaluate the same predicate, so a range holds the same keys on both.
+ * Rows of a range are merged in a separate, binary "merge order" (see compare.ts).
+ */
+import type { KeyOrder } from './compare';
+import type { SideName } from './types';
+import type { Row, ValueKind } from './values';
+
+export interface ColumnMeta {
+  readonly name: string;
+  /** The server's type text with modifiers, e.g. `numeric(12,2)` / `decimal(12,2) unsigned`; compared across sides. */
+  readonly type: string;
+  /** Base type name that selects the SQL forms: PostgreSQL base `typname`, MySQL `DATA_TYPE`. */
+  readonly dataType: string;
+  /** Collation of the column, null when not collatable. */
+  readonly collation: string | null;
+  /** MySQL character set of the column, null otherwise. */
+  readonly charset: string | null;
+}
+
+export interface TableMeta {
+  readonly name: string;
+  readonly columns: readonly ColumnMeta[];
+  /** Primary key column names in key order; empty when there is none. */
+  readonly primaryKey: readonly string[];
+  /** PostgreSQL: partitioned parent (read with its partitions) rather than a plain table (read ONLY). */
+  readonly partitioned: boolean;
+}
+
+export type KeyBound = readonly string[];
+
+export interface KeyRange {
+  readonly lower: KeyBound | null;
+  readonly upper: KeyBound | null;
+}
+
+/** Order-independent aggregate of a range: row count and two 64-bit hash sums. */
+export interface Checksum {
+  readonly count: number;
+  readonly sumA: string;
+  readonly sumB: string;
+  /** Rows whose hash could not be computed (MySQL: row text over max_allowed_packet); forces a row compare. */
+  readonly unhashed: number;
+}
+
+export const EMPTY_CHECKSUM: Checksum = { count: 0, sumA: '0', sumB: '0', unhashed: 0 };
+
+export function sameChecksum(a: Checksum, b: Checksum): boolean {
+  return a.count === b.count && a.sumA === b.sumA && a.sumB === b.sumB && a.unhashed === 0 && b.unhashed === 0;
+}
+
+export interface Side {
+  readonly side: SideName;
+  /** Server product and version, e.g. "PostgreSQL 15.8". */
+  readonly serverVersion: string;
+  /** Base tables of the schema with columns and primary keys. */
+  listTables(): Promise<TableMeta[]>;
+  countRows(table: TableMeta): Promise<number>;
+  /** Per primary key column: how merge keys compare in JS. */
+  keyOrders(table: TableMeta): KeyOrder[];
+  /** Per column: how values are written to reports. */
+  valueKinds(table: TableMeta): ValueKind[];
+  /** The key `offset` rows after `lower` (exclusive) in key order, or null when there are fewer rows. */
+  nextBoundary(table: TableMeta, lower: KeyBound | null, offset: number): Promise<KeyBound | null>;
+  /** Keys at row numbers step, 2·step, … (< count) of the range, in key order. */
+  splitBoundaries(table: TableMeta, range: KeyRange, step: number, count: number): Promise<KeyBound[]>;
+  /** Checksums of the sub-ranges (lower, b0], (b0, b1], …, (bn-1, upper] of `range`. */
+  checksums(table: TableMeta, range: KeyRange, bounds: readonly KeyBound[]): Promise<Checksum[]>;
+  /** All rows of the given sub-ranges (numbered as in checksums), ordered by bucket then merge key. */
+  fetchBuckets(table: TableMeta, range: KeyRange, bounds: readonly KeyBound[], buckets: readonly number[]): Promise<Row[]>;
+  /** All rows of a range in key order, fetched `pageSize` rows at a time (keyset pagination). */
+  streamRange(table: TableMeta, range: KeyRange, pageSize: number): AsyncGenerator<Row>;
+  /** Ends the snapshot (rollback) and disconnects. */
+  close(): Promise<void>;
+}
+
+/**
+ * `CASE` tree numbering the sub-ranges of `bounds` (0 … bounds.length) by binary search,
+ * so each row costs log2(bounds) comparisons. `le(i)` is the SQL for `key <= bounds[i]`.
+ */
+export function bucketExpression(count: number, le: (i: number) => string): string {
+  const tree = (lo: number, hi: number): string => {
+    if (lo === hi) return String(lo);
+    const mid = Math.floor((lo + hi) / 2);
+    return `CASE WHEN ${le(mid)} THEN ${tree(lo, mid)} ELSE ${tree(mid + 1, hi)} END`;
+  };
+  return tree(0, count);
+}

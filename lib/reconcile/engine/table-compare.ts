@@ -1,0 +1,153 @@
+/**
+ * Row-level comparison of one table, with the databases doing the heavy lifting.
+ *
+ * 1. The old side is cut into top-level ranges of `chunkSize` keys (keyset pagination
+ *    in key order); the last range is open-ended so keys beyond the old maximum are
+ *    seen on the new side.
+ * 2. Each range gets a checksum (row count + hash sums) on both sides at once.
+ *    Equal checksums: done.
+ * 3. A differing range is
+ *    - streamed page by page if one side has no rows in it (all rows are missing/new),
+ *    - fetched whole from both sides and merged if it is small (≤ leafRows per side),
+ *    - otherwise split into up to `maxSplit` sub-ranges at keys taken from the side with
+ *      more rows, whose checksums come from one grouped query per side; small differing
+ *      sub-ranges are fetched together in one query per side, large ones recurse.
+ * Memory is bounded by maxSplit × leafRows rows (and fetchSize when streaming), never
+ * by the table size. Differences are written in range order.
+ */
+import type { KeyOrder } from './compare';
+import { compareKeys } from './compare';
+import { fromArray, mergeRows } from './merge';
+import type { Checksum, KeyBound, KeyRange, Side, TableMeta } from './side';
+import { EMPTY_CHECKSUM, sameChecksum } from './side';
+import type { Tuning } from './types';
+import type { Diff, Row } from './values';
+
+export interface TableCounts {
+  oldRows: number;
+  newRows: number;
+  missingInNew: number;
+  changed: number;
+  onlyInNew: number;
+}
+
+export interface CompareContext {
+  readonly oldSide: Side;
+  readonly newSide: Side;
+  readonly table: TableMeta;
+  readonly tuning: Tuning;
+  /** Receives every difference, in order; may apply back-pressure. */
+  readonly emit: (diff: Diff) => Promise<void>;
+  /** Rows of both sides covered so far in this table. */
+  readonly onRows: (rows: number) => void;
+}
+
+function subRange(range: KeyRange, bounds: readonly KeyBound[], i: number): KeyRange {
+  return { lower: i === 0 ? range.lower : bounds[i - 1], upper: i === bounds.length ? range.upper : bounds[i] };
+}
+
+class TableComparer {
+  readonly counts: TableCounts = { oldRows: 0, newRows: 0, missingInNew: 0, changed: 0, onlyInNew: 0 };
+  private readonly orders: readonly KeyOrder[];
+
+  constructor(private readonly ctx: CompareContext) {
+    this.orders = ctx.oldSide.keyOrders(ctx.table);
+  }
+
+  private readonly compareRows = (a: Row, b: Row): number => a.bucket - b.bucket || compareKeys(this.orders, a.key, b.key);
+
+  private async emit(diff: Diff): Promise<void> {
+    this.counts[diff.kind] += 1;
+    await this.ctx.emit(diff);
+  }
+
+  async run(): Promise<TableCounts> {
+    const { oldSide, newSide, table, tuning } = this.ctx;
+    let lower: KeyBound | null = null;
+    for (;;) {
+      const upper = await oldSide.nextBoundary(table, lower, tuning.chunkSize);
+      const range: KeyRange = { lower, upper };
+      const [[co], [cn]] = await Promise.all([oldSide.checksums(table, range, []), newSide.checksums(table, range, [])]);
+      this.counts.oldRows += co.count;
+      this.counts.newRows += cn.count;
+      await this.compareRange(range, co, cn);
+      if (upper === null) return this.counts;
+      lower = upper;
+    }
+  }
+
+  private async compareRange(range: KeyRange, co: Checksum, cn: Checksum): Promise<void> {
+    if (sameChecksum(co, cn)) {
+      this.ctx.onRows(co.count + cn.count);
+    } else if (co.count === 0 || cn.count === 0) {
+      await this.oneSided(range, co, cn);
+    } else if (Math.max(co.count, cn.count) <= this.ctx.tuning.leafRows) {
+      await this.mergeBuckets(range, [], [0], co.count + cn.count);
+    } else {
+      await this.split(range, co, cn);
+    }
+  }
+
+  /** Every row of the range is on one side only. */
+  private async oneSided(range: KeyRange, co: Checksum, cn: Checksum): Promise<void> {
+    const fromOld = co.count > 0;
+    const side = fromOld ? this.ctx.oldSide : this.ctx.newSide;
+    let seen = 0;
+    for await (const row of side.streamRange(this.ctx.table, range, this.ctx.tuning.fetchSize)) {
+      await this.emit(fromOld ? { kind: 'missingInNew', old: row, new: null } : { kind: 'onlyInNew', old: null, new: row });
+      if (++seen % this.ctx.tuning.fetchSize === 0) this.ctx.onRows(this.ctx.tuning.fetchSize);
+    }
+    this.ctx.onRows(seen % this.ctx.tuning.fetchSize);
+  }
+
+  /** Fetches the given sub-ranges from both sides in one query each and merges them. */
+  private async mergeBuckets(range: KeyRange, bounds: readonly KeyBound[], buckets: readonly number[], rows: number): Promise<void> {
+    const { oldSide, newSide, table } = this.ctx;
+    const [oldRows, newRows] = await Promise.all([
+      oldSide.fetchBuckets(table, range, bounds, buckets),
+      newSide.fetchBuckets(table, range, bounds, buckets),
+    ]);
+    for await (const diff of mergeRows(fromArray(oldRows), fromArray(newRows), this.compareRows)) await this.emit(diff);
+    this.ctx.onRows(rows);
+  }
+
+  private async split(range: KeyRange, co: Checksum, cn: Checksum): Promise<void> {
+    const { oldSide, newSide, table, tuning } = this.ctx;
+    const fromNew = cn.count > co.count;
+    const count = fromNew ? cn.count : co.count;
+    const parts = Math.min(tuning.maxSplit, Math.max(2, Math.ceil(count / tuning.leafRows)));
+    const step = Math.ceil(count / parts);
+    const bounds = await (fromNew ? newSide : oldSide).splitBoundaries(table, range, step, count);
+    if (bounds.length === 0) throw new Error(`internal: no split keys for a range of ${count} rows in ${table.name}`);
+    const [bo, bn] = await Promise.all([oldSide.checksums(table, range, bounds), newSide.checksums(table, range, bounds)]);
+
+    // Consecutive small differing sub-ranges are fetched together; a large one is
+    // handled (recursively) in its turn, so differences stay in range order.
+    let pending: number[] = [];
+    let pendingRows = 0;
+    const flush = async (): Promise<void> => {
+      if (pending.length === 0) return;
+      await this.mergeBuckets(range, bounds, pending, pendingRows);
+      pending = [];
+      pendingRows = 0;
+    };
+    for (let i = 0; i <= bounds.length; i++) {
+      const o = bo[i] ?? EMPTY_CHECKSUM;
+      const n = bn[i] ?? EMPTY_CHECKSUM;
+      if (sameChecksum(o, n)) {
+        this.ctx.onRows(o.count + n.count);
+      } else if (Math.max(o.count, n.count) <= tuning.leafRows) {
+        pending.push(i);
+        pendingRows += o.count + n.count;
+      } else {
+        await flush();
+        await this.compareRange(subRange(range, bounds, i), o, n);
+      }
+    }
+    await flush();
+  }
+}
+
+export async function compareTable(ctx: CompareContext): Promise<TableCounts> {
+  return new TableComparer(ctx).run();
+}

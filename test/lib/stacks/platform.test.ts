@@ -1,0 +1,95 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { stackNames } from '../../../lib/platform';
+import { allStacks, nagViolations, normalizedTemplate, synthesize, template } from '../../helpers/platform';
+
+const DEFAULT = {};
+const PROD_THREE_REGIONS = { profile: 'prod', regions: ['us-east-1', 'us-west-2', 'eu-west-1'], domainName: 'shop.example.com', hostedZoneId: 'Z0123456789ABCDEFGHIJ', alarmEmail: 'oncall@example.com' };
+const ACTIVE_ACTIVE = { routingMode: 'active-active', domainName: 'shop.example.com', hostedZoneId: 'Z0123456789ABCDEFGHIJ' };
+
+describe('stacks and deploy order', () => {
+  test('one regional stack per Region with explicit account and Region, plus global-data and traffic-control', () => {
+    const { platform } = synthesize(PROD_THREE_REGIONS);
+    expect(allStacks(platform).map((s) => `${s.stackName}@${s.region}`)).toEqual([
+      'retail-global-data@us-east-1',
+      'retail-traffic-control@us-west-2',
+      'retail-region-us-east-1@us-east-1',
+      'retail-region-us-west-2@us-west-2',
+      'retail-region-eu-west-1@eu-west-1',
+      'retail-peering-routes-us-east-1@us-east-1',
+      'retail-peering-routes-us-west-2@us-west-2',
+    ]);
+    expect(allStacks(platform).every((s) => s.account === '123456789012')).toBe(true);
+  });
+
+  test('the primary Region deploys before the secondaries, which deploy before the routes back', () => {
+    const { platform } = synthesize(PROD_THREE_REGIONS);
+    const [primary, second, third] = platform.regional;
+    const names = (stack: { dependencies: { stackName: string }[] }) => stack.dependencies.map((d) => d.stackName).sort();
+    expect(names(primary!)).toEqual(['retail-global-data', 'retail-traffic-control']);
+    expect(names(second!)).toEqual(['retail-global-data', 'retail-region-us-east-1', 'retail-traffic-control']);
+    expect(names(third!)).toEqual(expect.arrayContaining(['retail-region-us-east-1', 'retail-region-us-west-2']));
+    expect(names(platform.peeringRoutes[0]!)).toEqual(expect.arrayContaining(['retail-region-eu-west-1', 'retail-region-us-east-1', 'retail-region-us-west-2']));
+    expect(stackNames.regional('retail', 'eu-west-1')).toBe('retail-region-eu-west-1');
+  });
+});
+
+describe.each([
+  ['default', DEFAULT],
+  ['prod three Regions', PROD_THREE_REGIONS],
+  ['active/active', ACTIVE_ACTIVE],
+])('cdk-nag AwsSolutions (%s)', (_name, input) => {
+  test('has no unacknowledged finding', () => {
+    expect(nagViolations(synthesize(input).app)).toEqual([]);
+  });
+});
+
+describe.each([
+  ['default', DEFAULT],
+  ['prod-three-regions', PROD_THREE_REGIONS],
+])('snapshots (%s)', (name, input) => {
+  const { platform } = synthesize(input);
+  test.each(allStacks(platform).map((stack) => [stack.stackName, stack] as const))('%s matches its snapshot', (_stackName, stack) => {
+    expect(normalizedTemplate(stack)).toMatchSnapshot();
+  });
+  test('snapshot set is named after the configuration', () => {
+    expect(name.length).toBeGreaterThan(0);
+  });
+});
+
+describe('stateful resources keep their logical ids', () => {
+  test('regional databases, cache and broker', () => {
+    const t = template(synthesize(DEFAULT).platform.regional[0]!);
+    const ids = (type: string) => Object.keys(t.findResources(type)).sort();
+    expect(ids('AWS::RDS::DBCluster')).toEqual([expect.stringMatching(/^CatalogDatabaseCluster/), expect.stringMatching(/^OrdersDatabaseCluster/)]);
+    expect(ids('AWS::ElastiCache::ReplicationGroup')).toEqual([expect.stringMatching(/^CheckoutCacheReplicationGroup/)]);
+    expect(ids('AWS::AmazonMQ::Broker')).toEqual([expect.stringMatching(/^OrderEventsBroker/)]);
+  });
+
+  test('global clusters and the carts table', () => {
+    const t = template(synthesize(DEFAULT).platform.globalData);
+    expect(Object.keys(t.findResources('AWS::RDS::GlobalCluster')).sort()).toEqual([
+      expect.stringMatching(/^CatalogGlobalCluster/),
+      expect.stringMatching(/^OrdersGlobalCluster/),
+    ]);
+    expect(Object.keys(t.findResources('AWS::DynamoDB::GlobalTable'))).toEqual([expect.stringMatching(/^CartsTable/)]);
+  });
+
+  test('every stateful resource is retained on stack deletion', () => {
+    for (const stack of allStacks(synthesize(DEFAULT).platform)) {
+      const t = template(stack);
+      for (const type of ['AWS::RDS::DBCluster', 'AWS::RDS::GlobalCluster', 'AWS::DynamoDB::GlobalTable', 'AWS::KMS::Key', 'AWS::S3::Bucket', 'AWS::Logs::LogGroup', 'AWS::AmazonMQ::Broker']) {
+        for (const [id, resource] of Object.entries(t.findResources(type))) {
+          expect([id, resource.DeletionPolicy]).toEqual([id, 'Retain']);
+        }
+      }
+    }
+  });
+});
+
+describe('regional stack outputs', () => {
+  test('publishes the store URL and the topology parameter name', () => {
+    const t = template(synthesize(DEFAULT).platform.regional[1]!);
+    t.hasOutput('TopologyParameter', { Value: '/retail/platform/topology' });
+    t.hasOutput('StoreUrl', { Value: Match.objectLike({ 'Fn::Join': Match.anyValue() }) });
+  });
+});
