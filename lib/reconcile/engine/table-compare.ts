@@ -80,7 +80,7 @@ class TableComparer {
     if (sameChecksum(co, cn)) {
       this.ctx.onRows(co.count + cn.count);
     } else if (co.count === 0 || cn.count === 0) {
-      await this.oneSided(range, co, cn);
+      await this.oneSided(range, co.count > 0);
     } else if (Math.max(co.count, cn.count) <= this.ctx.tuning.leafRows) {
       await this.mergeBuckets(range, [], [0], co.count + cn.count);
     } else {
@@ -89,8 +89,7 @@ class TableComparer {
   }
 
   /** Every row of the range is on one side only. */
-  private async oneSided(range: KeyRange, co: Checksum, cn: Checksum): Promise<void> {
-    const fromOld = co.count > 0;
+  private async oneSided(range: KeyRange, fromOld: boolean): Promise<void> {
     const side = fromOld ? this.ctx.oldSide : this.ctx.newSide;
     let seen = 0;
     for await (const row of side.streamRange(this.ctx.table, range, this.ctx.tuning.fetchSize)) {

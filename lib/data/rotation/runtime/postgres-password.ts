@@ -3,6 +3,11 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'crypto';
 /** PostgreSQL's default SCRAM iteration count (`scram_iterations`). */
 export const SCRAM_ITERATIONS = 4096;
 
+// With TypeScript 5.9 and this @types/node, a Buffer is not assignable to crypto's input types; a copy as a plain Uint8Array is.
+function bytes(buffer: Buffer): Uint8Array {
+  return Uint8Array.from(buffer);
+}
+
 /**
  * The SCRAM-SHA-256 verifier PostgreSQL stores for `password` (RFC 5802 / RFC 7677 key derivation,
  * in the `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>` text form). Sending the
@@ -10,15 +15,15 @@ export const SCRAM_ITERATIONS = 4096;
  * PostgreSQL normalises passwords with SASLprep; printable ASCII is unchanged by it, and only
  * printable ASCII is accepted here so that client and server derive the same keys.
  */
-export function scramSha256Verifier(password: string, salt: Buffer = randomBytes(16), iterations = SCRAM_ITERATIONS): string {
+export function scramSha256Verifier(password: string, salt: Uint8Array = bytes(randomBytes(16)), iterations = SCRAM_ITERATIONS): string {
   if (!/^[\x20-\x7e]+$/.test(password)) {
     throw new Error('only printable ASCII passwords can be pre-hashed for PostgreSQL');
   }
-  const saltedPassword = pbkdf2Sync(password, salt, iterations, 32, 'sha256');
-  const clientKey = createHmac('sha256', saltedPassword).update('Client Key').digest();
+  const saltedPassword = bytes(pbkdf2Sync(password, salt, iterations, 32, 'sha256'));
+  const clientKey = bytes(createHmac('sha256', saltedPassword).update('Client Key').digest());
   const storedKey = createHash('sha256').update(clientKey).digest();
   const serverKey = createHmac('sha256', saltedPassword).update('Server Key').digest();
-  return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
+  return `SCRAM-SHA-256$${iterations}:${Buffer.from(salt).toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
 }
 
 /** The legacy MD5 form: "md5" followed by md5(password || username) in hex. */

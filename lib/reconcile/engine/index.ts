@@ -1,0 +1,33 @@
+/**
+ * Missing-transaction report engine: compares a restored snapshot of the old primary
+ * with the new primary after an unplanned Aurora global database failover.
+ * See runbooks/reconcile/README.md for the CLI and the file formats.
+ */
+export { reconcile, hasDifferences, resolveTuning, skipReason } from './reconcile';
+export { parseConnectionUrl, describeTarget } from './url';
+export { ReconcileError, errorMessage } from './errors';
+export { tableFileName, REPORT_FILE, SUMMARY_FILE } from './output';
+export { renderSummary } from './summary';
+export { compareKeys, compareCodePoints, compareDecimals, compareIntegers } from './compare';
+export type { KeyOrder } from './compare';
+export { mergeRows, fromArray, KeyOrderError } from './merge';
+export { encodeDiffLine, toDiffRecord, toReportValue } from './values';
+export type { Diff, Row, RowShape, ValueKind } from './values';
+export { DEFAULT_TUNING, ENGINES } from './types';
+export type {
+  ConnectionSpec,
+  DiffKind,
+  DiffRecord,
+  DiffTotals,
+  EngineName,
+  ProgressEvent,
+  ReconcileOptions,
+  ReconcileReport,
+  ReconcileResult,
+  ReportRow,
+  ReportValue,
+  SideName,
+  TableReport,
+  TlsSpec,
+  Tuning,
+} from './types';

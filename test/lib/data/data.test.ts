@@ -1,0 +1,89 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { synthesize, template } from '../../helpers/platform';
+
+describe('Aurora global databases', () => {
+  const { platform } = synthesize({ profile: 'prod', regions: ['us-east-1', 'us-west-2', 'eu-west-1'] });
+  const global = template(platform.globalData);
+
+  test('two encrypted, deletion-protected global clusters with pinned engines', () => {
+    global.hasResourceProperties('AWS::RDS::GlobalCluster', { GlobalClusterIdentifier: 'retail-catalog', Engine: 'aurora-mysql', EngineVersion: Match.stringLikeRegexp('^8\\.0\\.mysql_aurora\\.3\\.'), StorageEncrypted: true, DeletionProtection: true });
+    global.hasResourceProperties('AWS::RDS::GlobalCluster', { GlobalClusterIdentifier: 'retail-orders', Engine: 'aurora-postgresql', StorageEncrypted: true, DeletionProtection: true });
+  });
+
+  test('master secrets are generated and replicated to every other Region', () => {
+    const secrets = Object.values(global.findResources('AWS::SecretsManager::Secret'));
+    expect(secrets).toHaveLength(2);
+    for (const secret of secrets) {
+      expect(secret.Properties.ReplicaRegions).toEqual([{ Region: 'us-west-2' }, { Region: 'eu-west-1' }]);
+      expect(secret.Properties.GenerateSecretString.GenerateStringKey).toBe('password');
+    }
+  });
+
+  test('the primary member carries master credentials and the database name', () => {
+    const primary = template(platform.regional[0]!);
+    primary.hasResourceProperties('AWS::RDS::DBCluster', {
+      DBClusterIdentifier: 'retail-catalog-us-east-1',
+      GlobalClusterIdentifier: 'retail-catalog',
+      MasterUsername: Match.anyValue(),
+      MasterUserPassword: Match.anyValue(),
+      DatabaseName: 'catalog',
+      StorageEncrypted: true,
+      DeletionProtection: true,
+      EnableIAMDatabaseAuthentication: true,
+      KmsKeyId: Match.anyValue(),
+    });
+  });
+
+  test('secondaries carry no master credentials and no database name', () => {
+    for (const stack of platform.regional.slice(1)) {
+      for (const cluster of Object.values(template(stack).findResources('AWS::RDS::DBCluster'))) {
+        expect(cluster.Properties.MasterUsername).toBeUndefined();
+        expect(cluster.Properties.MasterUserPassword).toBeUndefined();
+        expect(cluster.Properties.DatabaseName).toBeUndefined();
+        expect(cluster.Properties.GlobalClusterIdentifier).toMatch(/^retail-(catalog|orders)$/);
+        expect(cluster.Properties.KmsKeyId).toBeDefined();
+      }
+    }
+  });
+
+  test('no burstable instance classes; prod has a writer and a reader per cluster', () => {
+    const instances = Object.values(template(platform.regional[1]!).findResources('AWS::RDS::DBInstance'));
+    expect(instances).toHaveLength(4);
+    expect(instances.every((i) => i.Properties.DBInstanceClass === 'db.r6g.large')).toBe(true);
+  });
+
+  test('database security groups admit only the peered Regions\' application subnets besides their service', () => {
+    const t = template(platform.regional[0]!);
+    const groups = t.findResources('AWS::EC2::SecurityGroup', { Properties: { GroupDescription: Match.stringLikeRegexp('^orders database') } });
+    const rules = Object.values(groups)[0]!.Properties.SecurityGroupIngress as { CidrIp: string; FromPort: number }[];
+    expect(rules.map((r) => `${r.CidrIp}:${r.FromPort}`).sort()).toEqual([
+      '10.65.0.0/20:5433', '10.65.16.0/20:5433', '10.65.32.0/20:5433',
+      '10.66.0.0/20:5433', '10.66.16.0/20:5433', '10.66.32.0/20:5433',
+    ]);
+  });
+
+  test('services reach the global writer endpoint through the Region\'s own parameter', () => {
+    const t = template(platform.regional[2]!);
+    t.hasResourceProperties('AWS::SSM::Parameter', { Description: 'host:port of the orders global writer endpoint', Value: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([':5433']) ]) }) });
+  });
+});
+
+describe('carts global table', () => {
+  test('a replica per Region with PITR and deletion protection', () => {
+    const t = template(synthesize({ regions: ['us-east-1', 'us-west-2', 'eu-west-1'] }).platform.globalData);
+    const table = Object.values(t.findResources('AWS::DynamoDB::GlobalTable'))[0]!;
+    expect(table.Properties.TableName).toBe('retail-carts');
+    expect(table.Properties.Replicas.map((r: { Region: string }) => r.Region).sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2']);
+    for (const replica of table.Properties.Replicas) {
+      expect(replica.DeletionProtectionEnabled).toBe(true);
+      expect(replica.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    }
+    expect(table.Properties.SSESpecification).toEqual(expect.objectContaining({ SSEEnabled: true }));
+    expect(table.Properties.MultiRegionConsistency).toBeUndefined();
+  });
+
+  test('multi-Region strong consistency when the configuration qualifies', () => {
+    const t = template(synthesize({ regions: ['us-east-1', 'us-east-2', 'us-west-2'], cartsConsistency: 'strong' }).platform.globalData);
+    t.hasResourceProperties('AWS::DynamoDB::GlobalTable', { MultiRegionConsistency: 'STRONG' });
+  });
+});
