@@ -321,8 +321,8 @@ function validateProps(scope: Construct, props: RegionalRunbooksProps): void {
     if (approvers.length > 10) errors.push('at most 10 approvers are allowed');
     if (!Number.isInteger(min) || min < 1) errors.push('minRequiredApprovals must be a positive integer');
     if (approvers.length > 0 && min > approvers.length) errors.push('minRequiredApprovals exceeds the number of approvers');
-    const topicName = props.approvalNotificationTopic?.topicName;
-    if (topicName !== undefined && !Token.isUnresolved(topicName) && !topicName.startsWith('Automation')) {
+    const topicName = props.approvalNotificationTopic ? knownTopicName(props.approvalNotificationTopic) : undefined;
+    if (topicName !== undefined && !topicName.startsWith('Automation')) {
       errors.push(`approvalNotificationTopic "${topicName}" must have a name starting with "Automation" (SSM requirement)`);
     }
   }
@@ -331,4 +331,14 @@ function validateProps(scope: Construct, props: RegionalRunbooksProps): void {
   if (errors.length > 0) {
     throw new Error(`RegionalRunbooks: ${errors.join('; ')}`);
   }
+}
+
+/** The topic's name when known at synth time (imported by ARN, or a named topic in this app). */
+function knownTopicName(topic: sns.ITopic): string | undefined {
+  if (!Token.isUnresolved(topic.topicName)) return topic.topicName;
+  const cfn = topic.node.defaultChild;
+  if (cfn instanceof sns.CfnTopic && typeof cfn.topicName === 'string' && !Token.isUnresolved(cfn.topicName)) {
+    return cfn.topicName;
+  }
+  return undefined;
 }

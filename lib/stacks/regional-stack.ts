@@ -14,7 +14,7 @@ import { Network } from '../network/network';
 import { PeeringRequest, peeredRouteTableIds } from '../network/peering';
 import { ComputeCluster } from '../services/compute-cluster';
 import { RetailServices } from '../services/retail-services';
-import { runbookNames, topologyParameterName, type PlatformTopology } from '../topology/topology';
+import { runbookNames, storeUrlParameterName, topologyParameterName, type PlatformTopology } from '../topology/topology';
 import type { RecoveryControls } from '../traffic/recovery-controls';
 import { RegionalEntry } from '../traffic/regional-entry';
 
@@ -158,6 +158,12 @@ export class RegionalStack extends Stack {
 
     this.publishTopology(props);
 
+    // Canaries in other Regions read this at run time: no deploy-time coupling between Regions.
+    new ssm.StringParameter(this, 'StoreUrlParameter', {
+      parameterName: storeUrlParameterName(config.appName),
+      description: 'URL of this Region\'s store, reached directly (for canaries and operators)',
+      stringValue: `${this.loadBalancer.protocol}://${this.loadBalancer.regionalHostName}`,
+    });
     new CfnOutput(this, 'LoadBalancerDnsName', { value: this.loadBalancer.loadBalancer.loadBalancerDnsName });
     new CfnOutput(this, 'StoreUrl', {
       value: `${this.loadBalancer.protocol}://${this.loadBalancer.regionalHostName}`,

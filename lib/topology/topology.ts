@@ -80,3 +80,8 @@ export function runbookNames(appName: string): RunbookNames {
     reconcile: `${prefix}-RestoreAndReconcile`,
   };
 }
+
+/** Name of the SSM parameter that holds, in every Region, that Region's own store URL. */
+export function storeUrlParameterName(appName: string): string {
+  return `/${appName}/platform/store-url`;
+}

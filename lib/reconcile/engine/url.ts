@@ -47,8 +47,9 @@ export function parseConnectionUrl(engine: EngineName, url: string, label: strin
   const user = decode(parsed.username, 'user name', label);
   if (!user) throw new ReconcileError(`${label}: URL has no user name`);
   const password = parsed.password ? decode(parsed.password, 'password', label) : passwordFallback ?? '';
-  const database = decode(parsed.pathname.replace(/^\//, ''), 'database name', label);
-  if (!database || database.includes('/')) throw new ReconcileError(`${label}: URL must name exactly one database, e.g. ${SCHEMES[engine][0]}//user@host/dbname`);
+  const rawPath = parsed.pathname.replace(/^\//, '');
+  const database = decode(rawPath, 'database name', label);
+  if (!database || rawPath.includes('/')) throw new ReconcileError(`${label}: URL must name exactly one database, e.g. ${SCHEMES[engine][0]}//user@host/dbname`);
   if (parsed.hash) throw new ReconcileError(`${label}: URL has a #fragment (percent-encode "#" in passwords as %23)`);
 
   const params = new Map<string, string>();

@@ -46,13 +46,10 @@ describe.each([
 describe.each([
   ['default', DEFAULT],
   ['prod-three-regions', PROD_THREE_REGIONS],
-])('snapshots (%s)', (name, input) => {
+])('snapshots (%s)', (_name, input) => {
   const { platform } = synthesize(input);
   test.each(allStacks(platform).map((stack) => [stack.stackName, stack] as const))('%s matches its snapshot', (_stackName, stack) => {
     expect(normalizedTemplate(stack)).toMatchSnapshot();
-  });
-  test('snapshot set is named after the configuration', () => {
-    expect(name.length).toBeGreaterThan(0);
   });
 });
 

@@ -1,0 +1,62 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+
+/** Runs bin/app.ts as the CDK CLI would, with a configuration file as context. */
+function runApp(config: unknown | undefined): { status: number | null; stderr: string; templates: string[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'app-test-'));
+  const outdir = join(dir, 'out');
+  const context: Record<string, string> = {};
+  if (config !== undefined) {
+    const file = join(dir, 'config.json');
+    writeFileSync(file, typeof config === 'string' ? config : JSON.stringify(config));
+    context.config = file;
+  }
+  const result = spawnSync(TSX, [join(ROOT, 'bin', 'app.ts')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_DEFAULT_ACCOUNT: '' },
+    timeout: 120_000,
+  });
+  const templates = existsSync(outdir) ? readdirSync(outdir).filter((f) => f.endsWith('.template.json')) : [];
+  rmSync(dir, { recursive: true, force: true });
+  return { status: result.status, stderr: result.stderr, templates };
+}
+
+describe('bin/app.ts', () => {
+  test('synthesizes every stack with the defaults', () => {
+    const result = runApp(undefined);
+    expect(result.status).toBe(0);
+    expect(result.templates.sort()).toEqual([
+      'retail-global-data.template.json',
+      'retail-peering-routes-us-east-1.template.json',
+      'retail-region-us-east-1.template.json',
+      'retail-region-us-west-2.template.json',
+      'retail-traffic-control.template.json',
+    ]);
+    expect(result.stderr).toContain('using the placeholder 111111111111');
+  });
+
+  test('fails with every problem listed and writes no templates', () => {
+    const result = runApp({ regions: ['us-east-1', 'nowhere-1'], profile: 'qa', domainName: 'shop.example.com', unknownKey: true });
+    expect(result.status).toBe(1);
+    expect(result.templates).toEqual([]);
+    expect(result.stderr).toContain('Invalid configuration (4 problems)');
+    expect(result.stderr).toContain('unknownKey: got true; unknown key');
+    expect(result.stderr).toContain('regions[1]: got "nowhere-1"');
+    expect(result.stderr).toContain('profile: got "qa"; must be one of "dev", "prod"');
+    expect(result.stderr).toContain('hostedZoneId: got nothing; is required when domainName is set');
+    expect(result.stderr).toContain('No templates were written.');
+  });
+
+  test('fails on a file that is not JSON', () => {
+    const result = runApp('{ not json');
+    expect(result.status).toBe(1);
+    expect(result.templates).toEqual([]);
+    expect(result.stderr).toMatch(/config: got ".*config\.json"; must contain valid JSON/);
+  });
+});
