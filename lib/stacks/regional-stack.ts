@@ -10,12 +10,13 @@ import type { GlobalDatabase } from '../data/global-database';
 import { RegionalKey } from '../encryption/regional-key';
 import { LoadBalancer } from '../ingress/load-balancer';
 import { OrderEventsBroker } from '../messaging/order-events-broker';
-import { Network } from '../network/network';
-import { PeeringRequest, peeredRouteTableIds } from '../network/peering';
+import type { Network } from '../network/network';
+import { PeeringReturnRoutes, peeredRouteTableIds } from '../network/peering';
 import { ComputeCluster } from '../services/compute-cluster';
 import { RetailServices } from '../services/retail-services';
 import { runbookNames, storeUrlParameterName, topologyParameterName, type PlatformTopology } from '../topology/topology';
 import type { RecoveryControls } from '../traffic/recovery-controls';
+import type { NetworkStack } from './network-stack';
 import { RegionalEntry } from '../traffic/regional-entry';
 
 export interface RegionalStackProps extends StackProps {
@@ -23,8 +24,10 @@ export interface RegionalStackProps extends StackProps {
   readonly plan: RegionPlan;
   readonly globalDatabases: { readonly catalog: GlobalDatabase; readonly orders: GlobalDatabase };
   readonly recoveryControls: RecoveryControls;
-  /** Regions deployed before this one, whose VPCs this Region peers with. */
-  readonly earlierRegions: readonly { readonly plan: RegionPlan; readonly vpcId: string }[];
+  /** This Region's network stack. */
+  readonly networkStack: NetworkStack;
+  /** Peering connections later Regions requested to this Region's VPC: this stack adds the routes back. */
+  readonly returnPeerings: readonly { readonly region: string; readonly vpcCidr: string; readonly connectionId: string }[];
 }
 
 /**
@@ -34,12 +37,11 @@ export interface RegionalStackProps extends StackProps {
  */
 export class RegionalStack extends Stack {
   readonly network: Network;
+  readonly plan: RegionPlan;
   readonly loadBalancer: LoadBalancer;
   readonly services: RetailServices;
   readonly catalogDatabase: AuroraMember;
   readonly ordersDatabase: AuroraMember;
-  readonly peerings = new Map<string, PeeringRequest>();
-  readonly peeredRouteTableIds: string[];
 
   private readonly configuredAzs: readonly string[];
 
@@ -50,25 +52,19 @@ export class RegionalStack extends Stack {
     const region = plan.region;
     const prod = config.profile === 'prod';
 
-    const logsKey = new RegionalKey(this, 'LogsKey', { appName: config.appName, purpose: 'logs', allowCloudWatchLogs: true }).key;
+    this.plan = plan;
+    const logsKey = props.networkStack.logsKey;
     const dataKey = new RegionalKey(this, 'DataKey', { appName: config.appName, purpose: 'data' }).key;
 
-    this.network = new Network(this, 'Network', {
-      plan,
-      natGateways: config.network.natGateways,
-      flowLogRetentionDays: config.network.flowLogRetentionDays,
-      logKey: logsKey,
-    });
+    this.network = props.networkStack.network;
     const vpc = this.network.vpc;
-    this.peeredRouteTableIds = peeredRouteTableIds(vpc);
-
-    for (const earlier of props.earlierRegions) {
-      this.peerings.set(earlier.plan.region, new PeeringRequest(this, `Peering-${earlier.plan.region}`, {
-        vpc,
-        peerRegion: earlier.plan.region,
-        peerVpcId: earlier.vpcId,
-        peerVpcCidr: earlier.plan.vpcCidr,
-      }));
+    const routeTableIds = peeredRouteTableIds(vpc);
+    for (const peering of props.returnPeerings) {
+      new PeeringReturnRoutes(this, `PeeringRoutes-${peering.region}`, {
+        routeTableIds,
+        peerVpcCidr: peering.vpcCidr,
+        connectionId: peering.connectionId,
+      });
     }
 
     this.loadBalancer = new LoadBalancer(this, 'Entry', {

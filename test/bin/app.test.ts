@@ -33,7 +33,8 @@ describe('bin/app.ts', () => {
     expect(result.status).toBe(0);
     expect(result.templates.sort()).toEqual([
       'retail-global-data.template.json',
-      'retail-peering-routes-us-east-1.template.json',
+      'retail-network-us-east-1.template.json',
+      'retail-network-us-west-2.template.json',
       'retail-region-us-east-1.template.json',
       'retail-region-us-west-2.template.json',
       'retail-traffic-control.template.json',

@@ -32,7 +32,7 @@ export function parseConnectionUrl(engine: EngineName, url: string, label: strin
   try {
     parsed = new URL(url);
   } catch {
-    throw new ReconcileError(`${label}: not a valid connection URL (expected ${SCHEMES[engine][0]}//user:password@host:port/database)`);
+    throw new ReconcileError(`${label}: not a valid connection URL (expected ${SCHEMES[engine][0]}//user:password@host:port/database, with special characters in the password percent-encoded)`);
   }
   if (!SCHEMES[engine].includes(parsed.protocol)) {
     throw new ReconcileError(`${label}: URL scheme ${parsed.protocol}// does not match --engine ${engine} (expected ${SCHEMES[engine].map((s) => `${s}//`).join(' or ')})`);

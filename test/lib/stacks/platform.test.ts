@@ -12,24 +12,42 @@ describe('stacks and deploy order', () => {
     expect(allStacks(platform).map((s) => `${s.stackName}@${s.region}`)).toEqual([
       'retail-global-data@us-east-1',
       'retail-traffic-control@us-west-2',
+      'retail-network-us-east-1@us-east-1',
+      'retail-network-us-west-2@us-west-2',
+      'retail-network-eu-west-1@eu-west-1',
       'retail-region-us-east-1@us-east-1',
       'retail-region-us-west-2@us-west-2',
       'retail-region-eu-west-1@eu-west-1',
-      'retail-peering-routes-us-east-1@us-east-1',
-      'retail-peering-routes-us-west-2@us-west-2',
     ]);
     expect(allStacks(platform).every((s) => s.account === '123456789012')).toBe(true);
   });
 
-  test('the primary Region deploys before the secondaries, which deploy before the routes back', () => {
+  test('every network (with its peering) deploys before any Region\'s services; the primary Region before the others', () => {
     const { platform } = synthesize(PROD_THREE_REGIONS);
-    const [primary, second, third] = platform.regional;
     const names = (stack: { dependencies: { stackName: string }[] }) => stack.dependencies.map((d) => d.stackName).sort();
-    expect(names(primary!)).toEqual(['retail-global-data', 'retail-traffic-control']);
-    expect(names(second!)).toEqual(['retail-global-data', 'retail-region-us-east-1', 'retail-traffic-control']);
-    expect(names(third!)).toEqual(expect.arrayContaining(['retail-region-us-east-1', 'retail-region-us-west-2']));
-    expect(names(platform.peeringRoutes[0]!)).toEqual(expect.arrayContaining(['retail-region-eu-west-1', 'retail-region-us-east-1', 'retail-region-us-west-2']));
+    const networks = ['retail-network-eu-west-1', 'retail-network-us-east-1', 'retail-network-us-west-2'];
+    expect(names(platform.networks[0]!)).toEqual([]);
+    expect(names(platform.networks[2]!)).toEqual(['retail-network-us-east-1', 'retail-network-us-west-2']);
+    expect(names(platform.regional[0]!)).toEqual(['retail-global-data', ...networks, 'retail-traffic-control'].sort());
+    expect(names(platform.regional[1]!)).toEqual(['retail-global-data', ...networks, 'retail-region-us-east-1', 'retail-traffic-control'].sort());
+    expect(names(platform.regional[2]!)).toEqual(expect.arrayContaining(['retail-region-us-east-1', 'retail-region-us-west-2']));
     expect(stackNames.regional('retail', 'eu-west-1')).toBe('retail-region-eu-west-1');
+  });
+
+  test('the dependency graph has no cycle', () => {
+    const { platform } = synthesize(PROD_THREE_REGIONS);
+    const visiting = new Set<string>();
+    const done = new Set<string>();
+    const visit = (stack: { stackName: string; dependencies: { stackName: string; dependencies: never[] }[] }): void => {
+      if (done.has(stack.stackName)) return;
+      expect(visiting.has(stack.stackName)).toBe(false);
+      visiting.add(stack.stackName);
+      stack.dependencies.forEach((dependency) => visit(dependency as never));
+      visiting.delete(stack.stackName);
+      done.add(stack.stackName);
+    };
+    allStacks(platform).forEach((stack) => visit(stack as never));
+    expect(done.size).toBe(8);
   });
 });
 

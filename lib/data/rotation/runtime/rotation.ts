@@ -194,6 +194,9 @@ class Rotation {
 
   async setSecret(): Promise<void> {
     const pending = await this.secretVersion('AWSPENDING', this.token);
+    const current = await this.secretVersion('AWSCURRENT');
+    // Checked before any connection, so no login goes to a server the current secret does not name.
+    this.assertSameAccount(pending, current, 'AWSCURRENT');
     const admin = this.deps.databaseAdmin(pending.engine);
 
     // Already set by an earlier attempt: changing it again would gain nothing.
@@ -204,8 +207,6 @@ class Rotation {
       return;
     }
 
-    const current = await this.secretVersion('AWSCURRENT');
-    this.assertSameAccount(pending, current, 'AWSCURRENT');
     let session = await this.tryLogin(admin, current, 'AWSCURRENT');
     let loggedInWith: Stage = 'AWSCURRENT';
     const known = [pending.password, current.password];

@@ -7,11 +7,11 @@ const row = (key: string, value: string | null, bucket = 0): Row => ({ bucket, k
 
 async function collect(oldRows: Row[], newRows: Row[]): Promise<string[]> {
   const out: string[] = [];
-  for await (const d of mergeRows(fromArray(oldRows), fromArray(newRows), cmp)) out.push(describe(d));
+  for await (const d of mergeRows(fromArray(oldRows), fromArray(newRows), cmp)) out.push(label(d));
   return out;
 }
 
-function describe(d: Diff): string {
+function label(d: Diff): string {
   const r = d.old ?? d.new;
   return `${d.kind}:${r?.key.join('/') ?? '?'}`;
 }
@@ -67,7 +67,7 @@ describe('mergeRows', () => {
     }
     const it = mergeRows(source('old', [row('a', '1'), row('b', '1')]), source('new', [row('c', '1')]), cmp);
     const first = await it.next();
-    expect(first.value && describe(first.value)).toBe('missingInNew:a');
+    expect(first.value && label(first.value)).toBe('missingInNew:a');
     await it.return(undefined);
     expect(closed.sort()).toEqual(['new', 'old']);
   });

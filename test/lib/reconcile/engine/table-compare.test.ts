@@ -1,0 +1,198 @@
+/**
+ * The range algorithm against an in-memory Side: its "database order" (used for
+ * ranges) can be a case-insensitive collation while merges use byte order, like the
+ * real engines.
+ */
+import { compareCodePoints, compareKeys } from '../../../../lib/reconcile/engine';
+import type { Diff, KeyOrder, Row, Tuning } from '../../../../lib/reconcile/engine';
+import type { Checksum, KeyBound, KeyRange, Side, TableMeta } from '../../../../lib/reconcile/engine/side';
+import { compareTable } from '../../../../lib/reconcile/engine/table-compare';
+import type { SideName } from '../../../../lib/reconcile/engine/types';
+import type { ValueKind } from '../../../../lib/reconcile/engine/values';
+
+type KeyCmp = (a: readonly string[], b: readonly string[]) => number;
+
+interface FakeRow {
+  readonly key: string[];
+  readonly values: (string | null)[];
+}
+
+const TABLE: TableMeta = {
+  name: 't',
+  columns: [
+    { name: 'k', type: 'text', dataType: 'text', collation: null, charset: null },
+    { name: 'v', type: 'text', dataType: 'text', collation: null, charset: null },
+  ],
+  primaryKey: ['k'],
+  partitioned: false,
+};
+
+function hash(text: string, seed: bigint): bigint {
+  let h = 0xcbf29ce484222325n ^ seed;
+  for (const ch of text) h = ((h ^ BigInt(ch.codePointAt(0) ?? 0)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  return h;
+}
+
+class FakeSide implements Side {
+  readonly serverVersion = 'fake';
+  readonly calls: Record<string, number> = { nextBoundary: 0, splitBoundaries: 0, checksums: 0, fetchBuckets: 0, streamPages: 0 };
+  private readonly rows: FakeRow[];
+
+  constructor(
+    readonly side: SideName,
+    rows: FakeRow[],
+    private readonly dbOrder: KeyCmp,
+    private readonly mergeOrders: KeyOrder[],
+  ) {
+    this.rows = [...rows].sort((a, b) => dbOrder(a.key, b.key));
+  }
+
+  async listTables(): Promise<TableMeta[]> {
+    return [TABLE];
+  }
+  async countRows(): Promise<number> {
+    return this.rows.length;
+  }
+  keyOrders(): KeyOrder[] {
+    return this.mergeOrders;
+  }
+  valueKinds(): ValueKind[] {
+    return ['string', 'string'];
+  }
+  private inRange(key: readonly string[], range: KeyRange): boolean {
+    return (!range.lower || this.dbOrder(key, range.lower) > 0) && (!range.upper || this.dbOrder(key, range.upper) <= 0);
+  }
+  private bucketOf(key: readonly string[], bounds: readonly KeyBound[]): number {
+    const i = bounds.findIndex((b) => this.dbOrder(key, b) <= 0);
+    return i < 0 ? bounds.length : i;
+  }
+  async nextBoundary(_t: TableMeta, lower: KeyBound | null, offset: number): Promise<KeyBound | null> {
+    this.calls.nextBoundary += 1;
+    const after = this.rows.filter((r) => this.inRange(r.key, { lower, upper: null }));
+    return after[offset - 1]?.key ?? null;
+  }
+  async splitBoundaries(_t: TableMeta, range: KeyRange, step: number, count: number): Promise<KeyBound[]> {
+    this.calls.splitBoundaries += 1;
+    const inside = this.rows.filter((r) => this.inRange(r.key, range));
+    expect(inside).toHaveLength(count);
+    const out: KeyBound[] = [];
+    for (let n = step; n < count; n += step) out.push(inside[n - 1].key);
+    return out;
+  }
+  async checksums(_t: TableMeta, range: KeyRange, bounds: readonly KeyBound[]): Promise<Checksum[]> {
+    this.calls.checksums += 1;
+    const acc = Array.from({ length: bounds.length + 1 }, () => ({ count: 0, a: 0n, b: 0n }));
+    for (const r of this.rows.filter((x) => this.inRange(x.key, range))) {
+      const c = acc[this.bucketOf(r.key, bounds)];
+      const text = JSON.stringify(r.values);
+      c.count += 1;
+      c.a += hash(text, 1n);
+      c.b += hash(text, 2n);
+    }
+    return acc.map((c) => ({ count: c.count, sumA: String(c.a), sumB: String(c.b), unhashed: 0 }));
+  }
+  async fetchBuckets(_t: TableMeta, range: KeyRange, bounds: readonly KeyBound[], buckets: readonly number[]): Promise<Row[]> {
+    this.calls.fetchBuckets += 1;
+    return this.rows
+      .filter((r) => this.inRange(r.key, range))
+      .map((r) => ({ bucket: this.bucketOf(r.key, bounds), key: r.key, values: r.values }))
+      .filter((r) => buckets.includes(r.bucket))
+      .sort((a, b) => a.bucket - b.bucket || compareKeys(this.mergeOrders, a.key, b.key));
+  }
+  async *streamRange(_t: TableMeta, range: KeyRange, pageSize: number): AsyncGenerator<Row> {
+    let after = range.lower;
+    for (;;) {
+      this.calls.streamPages += 1;
+      const page = this.rows.filter((r) => this.inRange(r.key, { lower: after, upper: range.upper })).slice(0, pageSize);
+      for (const r of page) {
+        yield { bucket: 0, key: r.key, values: r.values };
+        after = r.key;
+      }
+      if (page.length < pageSize) return;
+    }
+  }
+  async close(): Promise<void> {}
+}
+
+const intOrder: KeyCmp = (a, b) => compareKeys(['integer'], a, b);
+const numbered = (from: number, to: number, value = (i: number): string => `v${i}`): FakeRow[] =>
+  Array.from({ length: to - from + 1 }, (_, j) => ({ key: [String(from + j)], values: [String(from + j), value(from + j)] }));
+
+async function run(oldRows: FakeRow[], newRows: FakeRow[], tuning: Partial<Tuning> = {}, dbOrder: KeyCmp = intOrder, orders: KeyOrder[] = ['integer']) {
+  const oldSide = new FakeSide('old', oldRows, dbOrder, orders);
+  const newSide = new FakeSide('new', newRows, dbOrder, orders);
+  const diffs: Diff[] = [];
+  let rows = 0;
+  const counts = await compareTable({
+    oldSide,
+    newSide,
+    table: TABLE,
+    tuning: { chunkSize: 10, leafRows: 4, maxSplit: 4, fetchSize: 3, ...tuning },
+    emit: async (d) => {
+      diffs.push(d);
+    },
+    onRows: (n) => {
+      rows += n;
+    },
+  });
+  const listed = diffs.map((d) => `${d.kind}:${(d.old ?? d.new)?.key.join('/')}`);
+  return { counts, listed, rows, oldSide, newSide };
+}
+
+describe('compareTable', () => {
+  it('finds nothing in identical tables, without fetching rows', async () => {
+    const r = await run(numbered(1, 95), numbered(1, 95));
+    expect(r.counts).toEqual({ oldRows: 95, newRows: 95, missingInNew: 0, changed: 0, onlyInNew: 0 });
+    expect(r.listed).toEqual([]);
+    expect(r.rows).toBe(190);
+    expect(r.oldSide.calls.fetchBuckets + r.newSide.calls.fetchBuckets).toBe(0);
+    // 9 full ranges of 10 keys plus the open-ended last one.
+    expect(r.oldSide.calls.nextBoundary).toBe(10);
+  });
+
+  it('classifies differences in the first, a middle and the last range, and keys beyond the old maximum', async () => {
+    const oldRows = numbered(1, 95).filter((r) => !['1', '50', '95'].includes(r.key[0]));
+    const newRows = [...numbered(1, 100, (i) => (i === 2 || i === 61 ? 'changed' : `v${i}`)).filter((r) => r.key[0] !== '30')];
+    const r = await run(oldRows, newRows);
+    expect(r.listed).toEqual(['onlyInNew:1', 'changed:2', 'missingInNew:30', 'onlyInNew:50', 'changed:61', 'onlyInNew:95', 'onlyInNew:96', 'onlyInNew:97', 'onlyInNew:98', 'onlyInNew:99', 'onlyInNew:100']);
+    expect(r.counts).toEqual({ oldRows: 92, newRows: 99, missingInNew: 1, changed: 2, onlyInNew: 8 });
+    expect(r.rows).toBe(92 + 99);
+  });
+
+  it('streams a range that exists on one side only, page by page', async () => {
+    const r = await run([], numbered(1, 8));
+    expect(r.listed).toEqual(numbered(1, 8).map((x) => `onlyInNew:${x.key[0]}`));
+    expect(r.newSide.calls.streamPages).toBe(3);
+    const back = await run(numbered(1, 25), []);
+    expect(back.counts.missingInNew).toBe(25);
+    expect(back.rows).toBe(25);
+  });
+
+  it('splits large differing ranges recursively and still finds every difference', async () => {
+    const changed = new Set([3, 250, 251, 777, 1000]);
+    const r = await run(numbered(1, 1000), numbered(1, 1000, (i) => (changed.has(i) ? 'x' : `v${i}`)), { chunkSize: 1000, leafRows: 8, maxSplit: 4 });
+    expect(r.listed).toEqual([...changed].map((i) => `changed:${i}`));
+    expect(r.oldSide.calls.splitBoundaries + r.newSide.calls.splitBoundaries).toBeGreaterThan(4);
+    // Only the small sub-ranges around the differences were fetched.
+    expect(r.oldSide.calls.fetchBuckets).toBeLessThan(20);
+    expect(r.rows).toBe(2000);
+  });
+
+  it('splits at keys of the side with more rows', async () => {
+    const r = await run(numbered(1, 3), numbered(1, 60), { chunkSize: 100, leafRows: 5, maxSplit: 3 });
+    expect(r.counts.onlyInNew).toBe(57);
+    expect(r.newSide.calls.splitBoundaries).toBeGreaterThan(0);
+    expect(r.oldSide.calls.splitBoundaries).toBe(0);
+  });
+
+  it('uses byte order inside ranges cut by a case-insensitive collation', async () => {
+    // "Database collation": case-insensitive, then accent-insensitive (é = e) — like utf8mb4_general_ci.
+    const fold = (s: string): string => s.toLowerCase().normalize('NFD').replace(/\p{Diacritic}/gu, '');
+    const ci: KeyCmp = (a, b) => compareCodePoints(fold(a[0]), fold(b[0]));
+    const keys = (list: string[]): FakeRow[] => list.map((k) => ({ key: [k], values: [k, '1'] }));
+    const oldRows = keys(['a', 'B', 'c', 'é', 'F', 'g', 'h']);
+    const newRows = keys(['A', 'B', 'c', 'e', 'F', 'G', 'h']);
+    const r = await run(oldRows, newRows, { chunkSize: 2, leafRows: 4 }, ci, ['text']);
+    expect(r.listed).toEqual(['onlyInNew:A', 'missingInNew:a', 'onlyInNew:e', 'missingInNew:é', 'onlyInNew:G', 'missingInNew:g']);
+  });
+});
