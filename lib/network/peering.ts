@@ -19,9 +19,8 @@ export interface PeeringRequestProps {
 
 /**
  * A VPC peering connection requested by this Region to an earlier Region (same account, so
- * CloudFormation accepts it), with this side's routes. The earlier Region's routes back are in
- * its peering-routes stack, which deploys after both regional stacks (a route on each side
- * would otherwise make the two regional stacks reference each other).
+ * CloudFormation accepts it), with this side's routes. The earlier Region's routes back are
+ * created by its regional stack (PeeringReturnRoutes), which deploys after every network stack.
  */
 export class PeeringRequest extends Construct {
   readonly connection: ec2.CfnVPCPeeringConnection;
