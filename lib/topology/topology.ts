@@ -69,15 +69,11 @@ export function topologyParameterName(appName: string): string {
 
 /** Deterministic SSM Automation document names, identical in every Region. */
 export function runbookNames(appName: string): RunbookNames {
-  const prefix = appName
-    .split('-')
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join('');
   return {
-    failover: `${prefix}-Failover`,
-    switchover: `${prefix}-Switchover`,
-    failback: `${prefix}-Failback`,
-    reconcile: `${prefix}-RestoreAndReconcile`,
+    failover: `${appName}-Failover`,
+    switchover: `${appName}-Switchover`,
+    failback: `${appName}-Failback`,
+    reconcile: `${appName}-RestoreAndReconcile`,
   };
 }
 

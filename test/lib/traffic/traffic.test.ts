@@ -70,7 +70,7 @@ describe('published topology', () => {
     for (const stack of platform.regional) {
       const parameter = Object.values(template(stack).findResources('AWS::SSM::Parameter', { Properties: { Name: '/retail/platform/topology' } }))[0]!;
       const value = JSON.stringify(parameter.Properties.Value);
-      for (const expected of ['clusterEndpoints', 'routingControls', 'safetyRuleArns', 'retail-catalog-eu-west-1', 'retail-orders-us-east-1', 'Retail-Failover']) {
+      for (const expected of ['clusterEndpoints', 'routingControls', 'safetyRuleArns', 'retail-catalog-eu-west-1', 'retail-orders-us-east-1', 'retail-Failover']) {
         expect(value).toContain(expected);
       }
       // Values from other Regions arrive through the Region's own strong-reference reader;

@@ -1,0 +1,107 @@
+/** Shared helpers of the integration tests (servers come from setup/global-setup.ts). */
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { reconcile } from '../../lib/reconcile/engine';
+import type { DiffRecord, EngineName, ReconcileResult, TableReport, Tuning } from '../../lib/reconcile/engine';
+import { adminExec, recreateDatabase, serverUrl } from './setup/servers';
+import type { ServerInfo } from './setup/servers';
+import { readState } from './setup/state';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+
+export function server(engine: EngineName): ServerInfo {
+  const state = readState();
+  return engine === 'postgres' ? state.postgres : state.mysql;
+}
+
+export interface Pair {
+  readonly engine: EngineName;
+  readonly oldUrl: string;
+  readonly newUrl: string;
+  readonly oldDb: string;
+  readonly newDb: string;
+}
+
+/** Fresh databases `<name>_old` / `<name>_new`: `common` runs on both, then each side's own SQL. */
+export async function createPair(engine: EngineName, name: string, common: readonly string[], oldOnly: readonly string[] = [], newOnly: readonly string[] = []): Promise<Pair> {
+  const info = server(engine);
+  const oldDb = `${name}_old`;
+  const newDb = `${name}_new`;
+  for (const [db, own] of [
+    [oldDb, oldOnly],
+    [newDb, newOnly],
+  ] as const) {
+    await recreateDatabase(info, db);
+    await adminExec(info, [...common, ...own], db);
+  }
+  return { engine, oldDb, newDb, oldUrl: serverUrl(info, oldDb), newUrl: serverUrl(info, newDb) };
+}
+
+export function tempDir(prefix = 'reconcile-it-out-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export interface RunOutcome {
+  readonly result: ReconcileResult;
+  readonly outDir: string;
+  /** Table name to its report entry. */
+  readonly tables: Record<string, TableReport>;
+  /** Files in the out dir, sorted. */
+  readonly files: string[];
+}
+
+export async function runEngine(
+  pair: Pair,
+  options: { tables?: string[]; schema?: string; tuning?: Partial<Tuning> } = {},
+): Promise<RunOutcome> {
+  const outDir = tempDir();
+  const result = await reconcile({ engine: pair.engine, old: pair.oldUrl, new: pair.newUrl, outDir, ...options });
+  const tables: Record<string, TableReport> = {};
+  for (const t of result.report.tables) tables[t.table] = t;
+  return { result, outDir, tables, files: fs.readdirSync(outDir).sort() };
+}
+
+export function readJsonl(outDir: string, file: string): DiffRecord[] {
+  return fs
+    .readFileSync(path.join(outDir, file), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as DiffRecord);
+}
+
+/** `kind:key` strings of a table's differences, in file order. */
+export function kinds(outDir: string, file: string): string[] {
+  return readJsonl(outDir, file).map((r) => `${r.kind}:${Object.values(r.key).map(String).join('/')}`);
+}
+
+/** The record for a key (first key column value). */
+export function recordFor(outDir: string, file: string, key: string | number): DiffRecord {
+  const rec = readJsonl(outDir, file).find((r) => Object.values(r.key)[0] === key);
+  if (!rec) throw new Error(`no record for key ${String(key)} in ${file}`);
+  return rec;
+}
+
+export interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the real CLI in a child process (`tsx runbooks/reconcile/cli.ts …`, or via npm). */
+export async function runCliProcess(args: readonly string[], via: 'tsx' | 'npm' = 'tsx', env: Record<string, string> = {}): Promise<CliRun> {
+  const [cmd, argv] =
+    via === 'tsx'
+      ? [path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'runbooks', 'reconcile', 'cli.ts'), ...args]]
+      : ['npm', ['run', '--silent', 'reconcile', '--', ...args]];
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
