@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import type { AuroraEngine, DatabaseName, RoutingMode } from '../topology/topology';
+import { runbookNames, type AuroraEngine, type DatabaseName, type RoutingMode } from '../topology/topology';
 import {
   ApprovalSettings,
   AutomationDocument,
@@ -58,7 +58,10 @@ export interface RegionalRunbooksProps {
   readonly clusterArn: string;
   /** @default - the stack's account */
   readonly account?: string;
-  /** Document names are `${prefix}-Failover|Switchover|Failback`. @default appName */
+  /**
+   * Document names become `${prefix}-Failover|Switchover|Failback`.
+   * @default - `runbookNames(appName)` from the topology contract (e.g. `Retail-Failover`)
+   */
   readonly documentNamePrefix?: string;
   /** Default of the DatabaseTimeoutMinutes document parameter. @default 20 */
   readonly databaseTimeoutMinutes?: number;
@@ -80,7 +83,7 @@ export interface RunbookFunctions {
 }
 
 const RUNTIME_DIR = path.join(__dirname, 'runtime', 'handlers');
-const DOCUMENT_NAME_PATTERN = /^[a-zA-Z0-9_.-]{3,100}$/;
+const DOCUMENT_NAME_PATTERN = /^[a-zA-Z0-9_.-]{3,128}$/;
 
 /**
  * The failover, switchover and failback runbooks of ONE Region: Lambda functions with
@@ -103,12 +106,7 @@ export class RegionalRunbooks extends Construct {
 
     const stack = Stack.of(this);
     const account = props.account ?? stack.account;
-    const prefix = props.documentNamePrefix ?? props.appName;
-    this.documentNames = {
-      failover: `${prefix}-Failover`,
-      switchover: `${prefix}-Switchover`,
-      failback: `${prefix}-Failback`,
-    };
+    this.documentNames = documentNamesFor(props);
     this.failoverDocumentName = this.documentNames.failover;
     this.switchoverDocumentName = this.documentNames.switchover;
     this.failbackDocumentName = this.documentNames.failback;
@@ -295,19 +293,31 @@ export class RegionalRunbooks extends Construct {
   }
 }
 
+/** The topology contract's names unless a prefix is given (the topology must publish the same). */
+function documentNamesFor(props: RegionalRunbooksProps): RunbookDocumentNames {
+  if (props.documentNamePrefix !== undefined) {
+    const prefix = props.documentNamePrefix;
+    return { failover: `${prefix}-Failover`, switchover: `${prefix}-Switchover`, failback: `${prefix}-Failback` };
+  }
+  const names = runbookNames(props.appName);
+  return { failover: names.failover, switchover: names.switchover, failback: names.failback };
+}
+
 function validateProps(scope: Construct, props: RegionalRunbooksProps): void {
   const errors: string[] = [];
   const region = Stack.of(scope).region;
-  const prefix = props.documentNamePrefix ?? props.appName;
   if (props.regions.length === 0) errors.push('regions must not be empty');
   if (!Token.isUnresolved(region) && !props.regions.includes(region)) {
     errors.push(`the stack Region ${region} is not one of regions (${props.regions.join(', ')})`);
   }
-  if (!DOCUMENT_NAME_PATTERN.test(prefix)) {
-    errors.push(`document name prefix "${prefix}" must be 3-100 characters of letters, digits, _ . -`);
-  }
-  if (/^(aws|amazon|amzn)/i.test(prefix)) {
-    errors.push(`document names must not start with aws, amazon or amzn (prefix "${prefix}")`);
+  for (const name of Object.values(documentNamesFor(props))) {
+    if (!DOCUMENT_NAME_PATTERN.test(name)) {
+      errors.push(`document name "${name}" must be 3-128 characters of letters, digits, _ . -`);
+    }
+    // SSM reserves these prefixes for AWS-owned documents.
+    if (/^(aws|amazon|amzn)/i.test(name)) {
+      errors.push(`document name "${name}" must not start with aws, amazon or amzn`);
+    }
   }
   if (props.routingControlArns.length === 0) errors.push('routingControlArns must not be empty');
   for (const db of props.globalDatabases) {

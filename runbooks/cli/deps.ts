@@ -2,7 +2,8 @@ import * as readline from 'readline';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { ArcClientFactory, createArcClientFactory, RandomSource } from '../../lib/runbooks/runtime/arc';
-import { lagUnavailable, ReplicationLagReader } from './lag';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { cloudWatchLagReader, cloudWatchMaxFetcher, type ReplicationLagReader } from './lag';
 
 /**
  * Everything the CLI touches outside itself, injected so tests run without AWS,
@@ -52,7 +53,7 @@ export function realDeps(): CliDeps {
     rds: perRegion((region) => new RDSClient({ region, maxAttempts: 3 })),
     arcClientFor: createArcClientFactory(),
     random: Math.random,
-    lagReader: lagUnavailable,
+    lagReader: cloudWatchLagReader(cloudWatchMaxFetcher(perRegion((region) => new CloudWatchClient({ region, maxAttempts: 2 }))), () => new Date()),
     now: () => new Date(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     out: (line) => process.stdout.write(`${line}\n`),

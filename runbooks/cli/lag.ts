@@ -1,3 +1,4 @@
+import { GetMetricStatisticsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { GlobalDatabaseTopology } from '../../lib/topology/topology';
 import { summarizeError } from '../../lib/runbooks/runtime/errors';
 
@@ -8,9 +9,8 @@ import { summarizeError } from '../../lib/runbooks/runtime/errors';
  * dimension DBClusterIdentifier = the SECONDARY cluster, published in the secondary's
  * Region, Aurora MySQL and PostgreSQL). The RDS API itself reports no lag; it only
  * says whether a secondary is `connected` or `pending-resync`, which `status` shows
- * too. Reading the metric needs `@aws-sdk/client-cloudwatch`, which this project does
- * not install yet: `main.ts` uses `lagUnavailable` until it does, and
- * `cloudWatchLagReader` is ready to be given a fetcher built on that client.
+ * too. The CLI reads the metric through `cloudWatchMaxFetcher` (GetMetricStatistics in the
+ * secondary's Region); an unreachable Region yields an `unavailable` reading with the reason.
  */
 export type LagReading =
   | { readonly kind: 'value'; readonly milliseconds: number; readonly metric: string }
@@ -65,11 +65,31 @@ export function cloudWatchLagReader(fetchMax: MetricMaxFetcher, now: () => Date,
   };
 }
 
+/** The fetcher on the real CloudWatch API: GetMetricStatistics, Maximum, one client per Region. */
+export function cloudWatchMaxFetcher(clientFor: (region: string) => CloudWatchClient): MetricMaxFetcher {
+  return async (query) => {
+    const response = await clientFor(query.region).send(
+      new GetMetricStatisticsCommand({
+        Namespace: query.namespace,
+        MetricName: query.metricName,
+        Dimensions: query.dimensions.map((d) => ({ Name: d.Name, Value: d.Value })),
+        StartTime: query.start,
+        EndTime: query.end,
+        Period: query.periodSeconds,
+        Statistics: ['Maximum'],
+      }),
+    );
+    const values = (response.Datapoints ?? []).map((point) => point.Maximum).filter((v): v is number => v !== undefined);
+    return values.length === 0 ? undefined : Math.max(...values);
+  };
+}
+
+/** For tests and for environments without CloudWatch access. */
 export const lagUnavailable: ReplicationLagReader = {
   async read() {
     return {
       kind: 'unavailable',
-      reason: `${LAG_METRIC} needs @aws-sdk/client-cloudwatch, which is not installed`,
+      reason: `${LAG_METRIC} is not read in this context`,
     };
   },
 };

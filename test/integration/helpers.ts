@@ -7,7 +7,7 @@ import { reconcile } from '../../lib/reconcile/engine';
 import type { DiffRecord, EngineName, ReconcileResult, TableReport, Tuning } from '../../lib/reconcile/engine';
 import { adminExec, recreateDatabase, serverUrl } from './setup/servers';
 import type { ServerInfo } from './setup/servers';
-import { readState } from './setup/state';
+import { STATE_ENV, readState } from './setup/state';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -39,8 +39,11 @@ export async function createPair(engine: EngineName, name: string, common: reado
   return { engine, oldDb, newDb, oldUrl: serverUrl(info, oldDb), newUrl: serverUrl(info, newDb) };
 }
 
-export function tempDir(prefix = 'reconcile-it-out-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+/** A fresh directory inside the run's state dir, which global teardown removes. */
+export function tempDir(prefix = 'out-'): string {
+  const stateFile = process.env[STATE_ENV];
+  const parent = stateFile ? path.dirname(stateFile) : os.tmpdir();
+  return fs.mkdtempSync(path.join(parent, prefix));
 }
 
 export interface RunOutcome {

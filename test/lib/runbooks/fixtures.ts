@@ -10,7 +10,7 @@ import { DescribeGlobalClustersCommand, GlobalCluster, RDSClient } from '@aws-sd
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import type { GlobalDatabaseTopology, PlatformTopology, RoutingMode } from '../../../lib/topology/topology';
-import { topologyParameterName } from '../../../lib/topology/topology';
+import { runbookNames, topologyParameterName } from '../../../lib/topology/topology';
 import type { ControlState } from '../../../lib/runbooks/runtime/arc';
 
 /** Shared test fixtures: a two-Region topology, fake global clusters, a fake ARC cluster. */
@@ -67,7 +67,7 @@ export function topology(mode: RoutingMode = 'active-standby'): PlatformTopology
     runbooks: Object.fromEntries(
       REGIONS.map((r) => [
         r,
-        { failover: 'retail-Failover', switchover: 'retail-Switchover', failback: 'retail-Failback', reconcile: 'retail-Reconcile' },
+        runbookNames('retail'),
       ]),
     ),
   };

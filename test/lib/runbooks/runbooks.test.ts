@@ -9,7 +9,11 @@ import { STEP } from '../../../lib/runbooks/documents';
 import { RegionalRunbooks, RegionalRunbooksProps } from '../../../lib/runbooks/runbooks';
 import { WAIT_PENDING } from '../../../lib/runbooks/runtime/contract';
 import { isRecord, JsonRecord } from '../../../lib/runbooks/runtime/events';
+import { runbookNames } from '../../../lib/topology/topology';
 import { ACCOUNT, CLUSTER_ARN, controlArn, EAST, memberArn, REGIONS, WEST } from './fixtures';
+
+/** The names the topology contract publishes; the construct must deploy exactly these. */
+const NAMES = runbookNames('retail');
 
 type Props = Omit<RegionalRunbooksProps, 'notificationTopic' | 'approvalNotificationTopic'>;
 
@@ -96,7 +100,7 @@ describe('RegionalRunbooks', () => {
   it('deploys the three Automation documents with fixed names in every Region', () => {
     for (const template of templates) {
       template.resourceCountIs('AWS::SSM::Document', 3);
-      for (const name of ['retail-Failover', 'retail-Switchover', 'retail-Failback']) {
+      for (const name of [NAMES.failover, NAMES.switchover, NAMES.failback]) {
         template.hasResourceProperties('AWS::SSM::Document', {
           Name: name,
           DocumentType: 'Automation',
@@ -107,14 +111,15 @@ describe('RegionalRunbooks', () => {
       }
     }
     expect(built.runbooks[0].documentNames).toEqual({
-      failover: 'retail-Failover',
-      switchover: 'retail-Switchover',
-      failback: 'retail-Failback',
+      failover: NAMES.failover,
+      switchover: NAMES.switchover,
+      failback: NAMES.failback,
     });
+    expect(built.runbooks[1].failoverDocumentName).toBe(NAMES.failover);
   });
 
   it('orders the failover steps: preflight, approval, traffic, then databases; all started before the first wait', () => {
-    const { mainSteps, outputs, parameters } = documentContent(east, 'retail-Failover');
+    const { mainSteps, outputs, parameters } = documentContent(east, NAMES.failover);
     const s = STEP.failover;
     expect(stepNames(mainSteps)).toEqual([
       s.preflight,
@@ -150,7 +155,7 @@ describe('RegionalRunbooks', () => {
   });
 
   it('loops the database wait until done and skips approval for dry runs', () => {
-    const { mainSteps } = documentContent(east, 'retail-Failover');
+    const { mainSteps } = documentContent(east, NAMES.failover);
     const byName = new Map(mainSteps.map((step) => [step.name, step]));
     expect(byName.get(STEP.failover.check)?.inputs).toEqual({
       Choices: [
@@ -180,7 +185,7 @@ describe('RegionalRunbooks', () => {
   });
 
   it('routes every failed change step to the failure notice and keeps them critical', () => {
-    for (const name of ['retail-Failover', 'retail-Switchover', 'retail-Failback']) {
+    for (const name of [NAMES.failover, NAMES.switchover, NAMES.failback]) {
       const { mainSteps } = documentContent(east, name);
       for (const step of mainSteps) {
         if (step.action === 'aws:invokeLambdaFunction' && !step.name.startsWith('Preflight')) {
@@ -194,7 +199,7 @@ describe('RegionalRunbooks', () => {
   });
 
   it('orders the switchover: preflight, approval, databases (start before wait), then routing controls', () => {
-    const { mainSteps } = documentContent(east, 'retail-Switchover');
+    const { mainSteps } = documentContent(east, NAMES.switchover);
     const s = STEP.switchover;
     const names = stepNames(mainSteps);
     expect(names.slice(0, 8)).toEqual([s.preflight, STEP.skipApproval, s.approve, s.start, s.wait, s.check, s.traffic, s.report]);
@@ -203,7 +208,7 @@ describe('RegionalRunbooks', () => {
   });
 
   it('failback checks readiness first and takes the Region as input', () => {
-    const { mainSteps, parameters } = documentContent(east, 'retail-Failback');
+    const { mainSteps, parameters } = documentContent(east, NAMES.failback);
     const s = STEP.failback;
     expect(stepNames(mainSteps).slice(0, 5)).toEqual([s.preflight, STEP.skipApproval, s.approve, s.traffic, s.report]);
     expect(mainSteps[0].inputs.InputPayload).toEqual({ runbook: 'failback', targetRegion: '{{ Region }}', dryRun: '{{ DryRun }}' });
@@ -214,7 +219,7 @@ describe('RegionalRunbooks', () => {
 
   it('invokes only functions of its own stack', () => {
     const functions = Object.keys(east.findResources('AWS::Lambda::Function'));
-    for (const name of ['retail-Failover', 'retail-Switchover', 'retail-Failback']) {
+    for (const name of [NAMES.failover, NAMES.switchover, NAMES.failback]) {
       for (const step of documentContent(east, name).mainSteps.filter((st) => st.action === 'aws:invokeLambdaFunction')) {
         const fn = step.inputs.FunctionName;
         expect(isRecord(fn) && typeof fn.Ref === 'string' && functions.includes(fn.Ref)).toBe(true);
@@ -224,7 +229,7 @@ describe('RegionalRunbooks', () => {
 
   it('uses only real APIs and parameter names in aws:executeAwsApi steps', () => {
     let checked = 0;
-    for (const name of ['retail-Failover', 'retail-Switchover', 'retail-Failback']) {
+    for (const name of [NAMES.failover, NAMES.switchover, NAMES.failback]) {
       for (const step of documentContent(east, name).mainSteps.filter((st) => st.action === 'aws:executeAwsApi')) {
         const { Service, Api, ...parameters } = step.inputs;
         expect(typeof Service).toBe('string');
@@ -357,7 +362,7 @@ describe('RegionalRunbooks options', () => {
   it('omits approval and notification steps when not configured', () => {
     const { stacks } = build({ withTopics: false, props: { requireApproval: false } });
     const template = Template.fromStack(stacks[1]);
-    const { mainSteps, parameters } = documentContent(template, 'retail-Failover');
+    const { mainSteps, parameters } = documentContent(template, NAMES.failover);
     expect(mainSteps.map((s) => s.action)).not.toContain('aws:approve');
     expect(mainSteps.map((s) => s.action)).not.toContain('aws:executeAwsApi');
     expect(parameters.Approvers).toBeUndefined();
@@ -369,8 +374,12 @@ describe('RegionalRunbooks options', () => {
 
   it('requires approvers at start time when none are configured', () => {
     const { stacks } = build({ withTopics: false, props: { approvers: undefined } });
-    const { parameters } = documentContent(Template.fromStack(stacks[0]), 'retail-Switchover');
+    const { parameters } = documentContent(Template.fromStack(stacks[0]), NAMES.switchover);
     expect(parameters.Approvers).toEqual({ type: 'StringList', description: expect.any(String) });
+  });
+
+  it('rejects an app name whose contract names would start with a reserved prefix', () => {
+    expect(() => build({ withTopics: false, props: { appName: 'amazon-shop' } })).toThrow(/amazon.?shop-Failover" must not start with aws, amazon or amzn/i);
   });
 
   it('uses the document name prefix', () => {
@@ -379,7 +388,7 @@ describe('RegionalRunbooks options', () => {
   });
 
   it.each<[string, Partial<Props>, RegExp]>([
-    ['a reserved name prefix', { documentNamePrefix: 'AWS-Retail' }, /must not start with aws, amazon or amzn/],
+    ['a reserved name prefix', { documentNamePrefix: 'AWS-Retail' }, /"AWS-Retail-Failover" must not start with aws, amazon or amzn/],
     ['a stack outside the Regions', { regions: [WEST] }, /stack Region us-east-1 is not one of regions/],
     ['a database without a member in a Region', { globalDatabases: [{ ...BASE_PROPS.globalDatabases[0], memberClusterArns: {} }] }, /no member cluster ARN for us-east-1/],
     ['too many required approvals', { minRequiredApprovals: 2 }, /exceeds the number of approvers/],
@@ -420,7 +429,6 @@ describe('RegionalRunbooks options', () => {
  * the real API model rather than a list written by hand.
  */
 function sdkInputMembers(service: string, api: string): string[] {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const sdk: unknown = require(`@aws-sdk/client-${service}`);
   if (!isRecord(sdk)) throw new Error(`@aws-sdk/client-${service} did not load`);
   expect(typeof sdk[`${api}Command`]).toBe('function');

@@ -3,7 +3,10 @@ import { StartAutomationExecutionCommand } from '@aws-sdk/client-ssm';
 import { run } from '../../../runbooks/cli/commands';
 import { EXIT } from '../../../runbooks/cli/errors';
 import { ClusterState, EAST, mockRds, RdsMock, WEST } from '../../lib/runbooks/fixtures';
+import { runbookNames } from '../../../lib/topology/topology';
 import { fakeDeps, FakeSsm } from './helpers';
+
+const NAMES = runbookNames('retail');
 
 describe('runbook commands', () => {
   let ssm: FakeSsm;
@@ -48,13 +51,13 @@ describe('runbook commands', () => {
       expect(ssm.starts).toEqual([
         {
           region: WEST,
-          input: { DocumentName: 'retail-Failover', Parameters: { TargetRegion: [WEST], DryRun: ['false'] } },
+          input: { DocumentName: NAMES.failover, Parameters: { TargetRegion: [WEST], DryRun: ['false'] } },
         },
       ]);
       // The topology came from the target; the failed Region was never called.
       expect(ssm.parameterCalls).toEqual([WEST]);
       const text = captured.out.join('\n');
-      expect(text).toContain('Started retail-Failover in us-west-2: execution exec-1');
+      expect(text).toContain(`Started ${NAMES.failover} in us-west-2: execution exec-1`);
       expect(text).toMatch(/PreflightFailover\s+InProgress/);
       expect(text).toMatch(/PreflightFailover\s+Success/);
       expect(text).toMatch(/ReportFailover\s+Success/);
@@ -154,7 +157,7 @@ describe('runbook commands', () => {
       const { deps } = fakeDeps();
       expect(await run(['switchover', '--to', WEST, '--yes'], deps)).toBe(EXIT.OK);
       expect(ssm.starts).toEqual([
-        { region: WEST, input: { DocumentName: 'retail-Switchover', Parameters: { TargetRegion: [WEST], DryRun: ['false'] } } },
+        { region: WEST, input: { DocumentName: NAMES.switchover, Parameters: { TargetRegion: [WEST], DryRun: ['false'] } } },
       ]);
     });
 
@@ -171,7 +174,7 @@ describe('runbook commands', () => {
       const { deps } = fakeDeps();
       expect(await run(['failback', '--region', EAST, '--yes'], deps)).toBe(EXIT.OK);
       expect(ssm.starts).toEqual([
-        { region: WEST, input: { DocumentName: 'retail-Failback', Parameters: { Region: [EAST], DryRun: ['false'] } } },
+        { region: WEST, input: { DocumentName: NAMES.failback, Parameters: { Region: [EAST], DryRun: ['false'] } } },
       ]);
       expect(ssm.parameterCalls).toEqual([WEST]);
     });

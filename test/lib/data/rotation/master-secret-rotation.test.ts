@@ -11,6 +11,11 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { LAMBDA_RUNTIME_CA_BUNDLE, MasterSecretRotation, type MasterSecretRotationProps } from '../../../../lib/data/rotation/master-secret-rotation';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
+// Synthesised assemblies go here (not to fresh temp dirs that nobody removes).
+const scratch = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), 'rotation-cdk-'));
+afterAll(() => {
+  fs.rmSync(scratch, { recursive: true, force: true });
+});
 const projectContext = (JSON.parse(fs.readFileSync(path.join(__dirname, '../../../../cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
 
 interface Built {
@@ -29,14 +34,13 @@ interface BuildOptions {
   readonly secretKey?: boolean;
   /** Real esbuild bundling; the variants skip it to keep the suite fast. */
   readonly bundle?: boolean;
-  readonly outdir?: string;
 }
 
 /** The real layout: the secret in another stack of the same Region, the rotation in the stack with the VPC. */
 function build(options: BuildOptions = {}): Built {
   const app = new App({
     context: { ...projectContext, ...(options.bundle === true ? {} : { 'aws:cdk:bundling-stacks': [] }) },
-    ...(options.outdir !== undefined ? { outdir: options.outdir } : {}),
+    outdir: fs.mkdtempSync(path.join(scratch, 'app-')),
   });
   const secretStack = new Stack(app, 'GlobalData', { env: ENV });
   const secretKey = options.secretKey === true ? new kms.Key(secretStack, 'SecretKey', { enableKeyRotation: true }) : undefined;
@@ -94,15 +98,10 @@ function logicalId(built: Built, construct: { node: { defaultChild?: unknown } }
 }
 
 describe('MasterSecretRotation', () => {
-  const outdir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), 'rotation-cdk-'));
   let built: Built;
 
   beforeAll(() => {
-    built = build({ bundle: true, outdir });
-  });
-
-  afterAll(() => {
-    fs.rmSync(outdir, { recursive: true, force: true });
+    built = build({ bundle: true });
   });
 
   it('runs the newest Node.js runtime on ARM in the given subnets, with the CA bundle and a 60 s timeout', () => {
@@ -245,7 +244,7 @@ describe('MasterSecretRotation', () => {
 
   it('bundles a handler that loads without the project\'s node_modules', () => {
     const code = Object.values(built.template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }))[0] as { Properties: { Code: { S3Key: string } } };
-    const assetDir = path.join(outdir, `asset.${code.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
+    const assetDir = path.join(built.app.outdir, `asset.${code.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
     expect(fs.readdirSync(assetDir).sort()).toEqual(['index.js', 'index.js.map']);
     const source = fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8');
     // The AWS SDK, pg and mysql2 are inside the bundle; only pg's optional native binding is left out.
@@ -276,7 +275,7 @@ describe('MasterSecretRotation variants', () => {
   });
 
   it('is an IConnectable the database construct can admit', () => {
-    const app = new App({ context: { ...projectContext, 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({ context: { ...projectContext, 'aws:cdk:bundling-stacks': [] }, outdir: fs.mkdtempSync(path.join(scratch, 'app-')) });
     const stack = new Stack(app, 'Region', { env: ENV });
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'application', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
     const secret = new secretsmanager.Secret(stack, 'MasterSecret');

@@ -1,0 +1,3 @@
+export { RegionalRunbooks } from './runbooks';
+export type { RegionalRunbooksProps, RunbookDocumentNames, RunbookFunctions, RunbookGlobalDatabase } from './runbooks';
+export { STEP } from './documents';

@@ -1,0 +1,286 @@
+/**
+ * The engine against a real MariaDB 10.11 server (engine "mysql"); the databases use
+ * utf8mb4_general_ci, which is case- and accent-insensitive and PAD SPACE.
+ */
+import { ReconcileError } from '../../lib/reconcile/engine';
+import { createPair, kinds, readJsonl, recordFor, runEngine, server } from './helpers';
+import type { Pair } from './helpers';
+import { adminExec, serverUrl } from './setup/servers';
+
+jest.setTimeout(120_000);
+
+describe('MySQL/MariaDB: values of every type compare exactly', () => {
+  let pair: Pair;
+  beforeAll(async () => {
+    pair = await createPair(
+      'mysql',
+      'my_types',
+      [
+        `CREATE TABLE types (
+           id int PRIMARY KEY, i int, bu bigint unsigned, num decimal(65,30), f float, d double,
+           dt datetime(6), ts timestamp(6) NULL, dd date, tm time(6), b tinyint(1), j json, bl blob,
+           vb varbinary(16), bn binary(4), c char(5), t text, e enum('x','y'), bt bit(8))`,
+        `INSERT INTO types
+           SELECT seq, seq, 18446744073709551615, '12345678901234567890123456789012345.123456789012345678901234567890', 0.1, 0.1,
+                  '2024-01-01 00:00:00.000001', '2024-01-01 00:00:00.000001', '2024-02-29', '-12:00:00.000001', 1,
+                  '{"a": 1}', x'00ff', x'00ff', x'01020304', 'ab',
+                  CASE WHEN seq = 2 THEN NULL WHEN seq = 20 THEN 'x' ELSE 'naïve 日本語 😀 Ωμέγα' END, 'x', b'101'
+             FROM seq_1_to_21`,
+      ],
+      [],
+      [
+        "UPDATE types SET t = '' WHERE id = 2",
+        'UPDATE types SET bu = 18446744073709551614 WHERE id = 3',
+        "UPDATE types SET num = '12345678901234567890123456789012345.123456789012345678901234567891' WHERE id = 4",
+        "UPDATE types SET dt = '2024-01-01 00:00:00.000002' WHERE id = 5",
+        "UPDATE types SET ts = '2024-01-01 00:00:00.000002' WHERE id = 6",
+        // MariaDB stores JSON as text: spacing is a difference.
+        `UPDATE types SET j = '{"a":1}' WHERE id = 7`,
+        "UPDATE types SET bl = x'00fe' WHERE id = 8",
+        "UPDATE types SET t = 'naïve 日本語 😁 Ωμέγα' WHERE id = 9",
+        // FLOAT text shows 6 digits; the engine reads it as DOUBLE so this is seen.
+        'UPDATE types SET f = 0.10000001 WHERE id = 10',
+        'UPDATE types SET d = 0.10000000000000002 WHERE id = 11',
+        "UPDATE types SET tm = '-12:00:00.000002' WHERE id = 12",
+        'UPDATE types SET b = 0 WHERE id = 13',
+        "UPDATE types SET bt = b'100' WHERE id = 14",
+        "UPDATE types SET e = 'y' WHERE id = 15",
+        // Equal under utf8mb4_general_ci, different data.
+        "UPDATE types SET c = 'aB' WHERE id = 16",
+        "UPDATE types SET vb = x'00ff00' WHERE id = 17",
+        'UPDATE types SET i = NULL WHERE id = 18',
+        "UPDATE types SET bn = x'01020305' WHERE id = 19",
+        // Equal under PAD SPACE, different data.
+        "UPDATE types SET t = 'x ' WHERE id = 20",
+        'UPDATE types SET f = 0.1, d = d WHERE id = 21',
+      ],
+    );
+  });
+
+  it('reports exactly the changed rows', async () => {
+    const run = await runEngine(pair);
+    expect(run.tables.types).toEqual({ table: 'types', primaryKey: ['id'], oldRows: 21, newRows: 21, missingInNew: 0, changed: 19, onlyInNew: 0, skipped: null });
+    expect(kinds(run.outDir, 'types.jsonl')).toEqual(Array.from({ length: 19 }, (_, i) => `changed:${i + 2}`));
+  });
+
+  it('writes exact values', async () => {
+    const run = await runEngine(pair);
+    const f = 'types.jsonl';
+    expect(recordFor(run.outDir, f, 2)).toMatchObject({ old: { t: null }, new: { t: '' } });
+    expect(recordFor(run.outDir, f, 3)).toMatchObject({ old: { bu: '18446744073709551615' }, new: { bu: '18446744073709551614' } });
+    expect(recordFor(run.outDir, f, 4)).toMatchObject({
+      old: { num: '12345678901234567890123456789012345.123456789012345678901234567890' },
+      new: { num: '12345678901234567890123456789012345.123456789012345678901234567891' },
+    });
+    expect(recordFor(run.outDir, f, 5)).toMatchObject({ old: { dt: '2024-01-01 00:00:00.000001' }, new: { dt: '2024-01-01 00:00:00.000002' } });
+    expect(recordFor(run.outDir, f, 8)).toMatchObject({ old: { bl: '\\x00ff' }, new: { bl: '\\x00fe' } });
+    expect(recordFor(run.outDir, f, 10)).toMatchObject({ old: { f: '0.10000000149011612' }, new: { f: '0.10000000894069672' } });
+    expect(recordFor(run.outDir, f, 13)).toMatchObject({ old: { b: 1 }, new: { b: 0 } });
+    expect(recordFor(run.outDir, f, 14)).toMatchObject({ old: { bt: '\\x05' }, new: { bt: '\\x04' } });
+    expect(recordFor(run.outDir, f, 16)).toMatchObject({ old: { c: 'ab' }, new: { c: 'aB' } });
+    expect(recordFor(run.outDir, f, 20)).toMatchObject({ old: { t: 'x' }, new: { t: 'x ' } });
+    expect(recordFor(run.outDir, f, 18).old).toEqual({
+      id: 18,
+      i: 18,
+      bu: '18446744073709551615',
+      num: '12345678901234567890123456789012345.123456789012345678901234567890',
+      f: '0.10000000149011612',
+      d: '0.1',
+      dt: '2024-01-01 00:00:00.000001',
+      ts: '2024-01-01 00:00:00.000001',
+      dd: '2024-02-29',
+      tm: '-12:00:00.000001',
+      b: 1,
+      j: '{"a": 1}',
+      bl: '\\x00ff',
+      vb: '\\x00ff',
+      bn: '\\x01020304',
+      c: 'ab',
+      t: 'naïve 日本語 😀 Ωμέγα',
+      e: 'x',
+      bt: '\\x05',
+    });
+  });
+});
+
+describe('MySQL/MariaDB: classification across many key ranges', () => {
+  let pair: Pair;
+  beforeAll(async () => {
+    pair = await createPair(
+      'mysql',
+      'my_ranges',
+      ['CREATE TABLE big (id bigint PRIMARY KEY, v text)', "INSERT INTO big SELECT seq, CONCAT('v', seq) FROM seq_1_to_2000"],
+      ['DELETE FROM big WHERE id = 1500'],
+      [
+        'DELETE FROM big WHERE id IN (1, 777, 2000)',
+        "UPDATE big SET v = 'changed' WHERE id IN (2, 1000, 1999)",
+        "INSERT INTO big VALUES (-5, 'before'), (0, 'before'), (2001, 'after'), (2002, 'after'), (2003, 'after')",
+      ],
+    );
+  });
+
+  it.each([
+    ['small ranges', { chunkSize: 100, leafRows: 8, maxSplit: 4, fetchSize: 7 }],
+    ['default tuning', {}],
+    ['one key per range', { chunkSize: 1, leafRows: 1, maxSplit: 2, fetchSize: 1 }],
+  ])('finds every difference with %s', async (_name, tuning) => {
+    const run = await runEngine(pair, { tuning });
+    expect(run.tables.big).toEqual({ table: 'big', primaryKey: ['id'], oldRows: 1999, newRows: 2002, missingInNew: 3, changed: 3, onlyInNew: 6, skipped: null });
+    expect(kinds(run.outDir, 'big.jsonl')).toEqual([
+      'onlyInNew:-5',
+      'onlyInNew:0',
+      'missingInNew:1',
+      'changed:2',
+      'missingInNew:777',
+      'changed:1000',
+      'onlyInNew:1500',
+      'changed:1999',
+      'missingInNew:2000',
+      'onlyInNew:2001',
+      'onlyInNew:2002',
+      'onlyInNew:2003',
+    ]);
+  });
+});
+
+describe('MySQL/MariaDB: collations and composite keys', () => {
+  let pair: Pair;
+  beforeAll(async () => {
+    pair = await createPair(
+      'mysql',
+      'my_coll',
+      [
+        // Default collation utf8mb4_general_ci: 'a' = 'A' = 'á', 'x' = 'x '.
+        'CREATE TABLE ci (k varchar(20) PRIMARY KEY, v int)',
+        // Binary collation, but PAD SPACE: 'a\\t' sorts before 'a'.
+        'CREATE TABLE bin (k varchar(20) COLLATE utf8mb4_bin PRIMARY KEY, v int)',
+        "INSERT INTO bin VALUES ('a', 1), ('a\\t', 1), ('a\\n', 1), ('b', 1)",
+        'CREATE TABLE comp (region varchar(10), n int, qty int, PRIMARY KEY (region, n))',
+        "INSERT INTO comp SELECT r.r, s.seq, 1 FROM (SELECT 'a' r UNION ALL SELECT 'B' UNION ALL SELECT 'c' UNION ALL SELECT 'é' UNION ALL SELECT 'Z') r, seq_1_to_40 s",
+        "CREATE TABLE en (k enum('z','a','m') PRIMARY KEY, v int)",
+        "INSERT INTO en VALUES ('z', 1), ('a', 1)",
+        'CREATE TABLE `Order Items` (`Key` int PRIMARY KEY, `select` text, `a``b` text)',
+        "INSERT INTO `Order Items` VALUES (1, 'x', 'y'), (2, 'x', 'y')",
+      ],
+      [
+        "INSERT INTO ci VALUES ('a', 1), ('B', 1), ('é', 1), ('z', 1), ('x ', 1), ('Ö', 1), ('m', 1), ('q', 1)",
+        "INSERT INTO en VALUES ('m', 1)",
+      ],
+      [
+        "INSERT INTO ci VALUES ('A', 1), ('b', 1), ('e', 1), ('z', 2), ('x', 1), ('Ö', 1), ('m\\t', 1), ('q', 1)",
+        "UPDATE bin SET v = 2 WHERE k = 'a\\t'",
+        "DELETE FROM comp WHERE region = 'B' AND n = 10",
+        "UPDATE comp SET qty = 2 WHERE region = 'é' AND n = 40",
+        "INSERT INTO comp VALUES ('a', 41, 1), ('C', 0, 1)",
+        "UPDATE en SET v = 2 WHERE k = 'a'",
+        "UPDATE `Order Items` SET `a``b` = 'z' WHERE `Key` = 2",
+      ],
+    );
+  });
+
+  it.each([
+    ['small ranges', { chunkSize: 2, leafRows: 2, maxSplit: 2, fetchSize: 2 }],
+    ['one range', {}],
+  ])('treats keys equal under a case/accent-insensitive PAD SPACE collation as different keys (%s)', async (_name, tuning) => {
+    const run = await runEngine(pair, { tables: ['ci', 'bin', 'en'], tuning });
+    expect(run.tables.ci).toMatchObject({ oldRows: 8, newRows: 8, missingInNew: 5, changed: 1, onlyInNew: 5 });
+    expect(kinds(run.outDir, 'ci.jsonl').sort()).toEqual([
+      'changed:z',
+      'missingInNew:B',
+      'missingInNew:a',
+      'missingInNew:m',
+      'missingInNew:x ',
+      'missingInNew:é',
+      'onlyInNew:A',
+      'onlyInNew:b',
+      'onlyInNew:e',
+      'onlyInNew:m\t',
+      'onlyInNew:x',
+    ]);
+    expect(kinds(run.outDir, 'bin.jsonl')).toEqual(['changed:a\t']);
+    expect(kinds(run.outDir, 'en.jsonl')).toEqual(['changed:a', 'missingInNew:m']);
+  });
+
+  it('compares composite keys under a case-insensitive collation', async () => {
+    const run = await runEngine(pair, { tables: ['comp'], tuning: { chunkSize: 7, leafRows: 3, maxSplit: 3, fetchSize: 2 } });
+    expect(run.tables.comp).toEqual({ table: 'comp', primaryKey: ['region', 'n'], oldRows: 200, newRows: 201, missingInNew: 1, changed: 1, onlyInNew: 2, skipped: null });
+    expect(kinds(run.outDir, 'comp.jsonl').sort()).toEqual(['changed:é/40', 'missingInNew:B/10', 'onlyInNew:C/0', 'onlyInNew:a/41']);
+  });
+
+  it('quotes identifiers and encodes file names', async () => {
+    const run = await runEngine(pair, { tables: ['Order Items'] });
+    expect(run.files).toEqual(['Order%20Items.jsonl', 'report.json', 'summary.md']);
+    expect(readJsonl(run.outDir, 'Order%20Items.jsonl')).toEqual([
+      { kind: 'changed', key: { Key: 2 }, old: { Key: 2, select: 'x', 'a`b': 'y' }, new: { Key: 2, select: 'x', 'a`b': 'z' } },
+    ]);
+  });
+});
+
+describe('MySQL/MariaDB: tables that cannot be compared, empty tables and filters', () => {
+  let pair: Pair;
+  beforeAll(async () => {
+    pair = await createPair(
+      'mysql',
+      'my_skip',
+      ['CREATE TABLE nopk (a int, b text)', 'CREATE TABLE empty (id int PRIMARY KEY)', 'CREATE TABLE same (id int PRIMARY KEY, v text)', "INSERT INTO same SELECT seq, 'v' FROM seq_1_to_50"],
+      ["INSERT INTO nopk VALUES (1, 'a'), (2, 'b')", 'CREATE TABLE only_old (id int PRIMARY KEY)', 'INSERT INTO only_old VALUES (1), (2), (3)', 'CREATE TABLE coldiff (id int PRIMARY KEY, a int)'],
+      ["INSERT INTO nopk VALUES (1, 'a')", 'CREATE TABLE only_new (id int PRIMARY KEY)', 'CREATE TABLE coldiff (id int PRIMARY KEY, a bigint)'],
+    );
+  });
+
+  it('reports skipped tables with their reasons and row counts', async () => {
+    const run = await runEngine(pair);
+    expect(run.result.report.tables.map((t) => t.table)).toEqual(['coldiff', 'empty', 'nopk', 'only_new', 'only_old', 'same']);
+    expect(run.tables.nopk).toEqual({ table: 'nopk', primaryKey: [], oldRows: 2, newRows: 1, missingInNew: 0, changed: 0, onlyInNew: 0, skipped: 'no primary key' });
+    expect(run.tables.only_old).toMatchObject({ oldRows: 3, newRows: 0, skipped: 'table missing in new primary' });
+    expect(run.tables.only_new).toMatchObject({ skipped: 'table missing in old primary' });
+    expect(run.tables.coldiff.skipped).toMatch(/^columns differ: type differs: a \(int(\(11\))? vs bigint(\(20\))?\)$/);
+    expect(run.tables.empty).toEqual({ table: 'empty', primaryKey: ['id'], oldRows: 0, newRows: 0, missingInNew: 0, changed: 0, onlyInNew: 0, skipped: null });
+    expect(run.files).toEqual(['report.json', 'summary.md']);
+  });
+
+  it('limits the run to --tables, rejects unknown names and --schema', async () => {
+    const run = await runEngine(pair, { tables: ['same'] });
+    expect(run.result.report.tables.map((t) => t.table)).toEqual(['same']);
+    expect(run.result.hasDifferences).toBe(false);
+    expect(run.files).toEqual(['report.json', 'summary.md']);
+    await expect(runEngine(pair, { tables: ['nope'] })).rejects.toThrow(new ReconcileError('unknown table in --tables: nope (not in database "my_skip_old" of either database)'));
+    await expect(runEngine(pair, { schema: 'x' })).rejects.toThrow('--schema is not supported with --engine mysql');
+  });
+});
+
+describe('MySQL/MariaDB: large values and least privilege', () => {
+  let pair: Pair;
+  beforeAll(async () => {
+    pair = await createPair(
+      'mysql',
+      'my_large',
+      ['CREATE TABLE blobs (id int PRIMARY KEY, data longblob, doc longtext)', "INSERT INTO blobs SELECT seq, REPEAT(x'ab', 1000000), REPEAT('ü', 300000) FROM seq_1_to_3"],
+      [],
+      ["UPDATE blobs SET data = INSERT(data, 1000000, 1, x'00') WHERE id = 2"],
+    );
+  });
+
+  it('detects a one-byte change at the end of a 1 MB value', async () => {
+    const run = await runEngine(pair);
+    expect(kinds(run.outDir, 'blobs.jsonl')).toEqual(['changed:2']);
+    const rec = recordFor(run.outDir, 'blobs.jsonl', 2);
+    expect(String(rec.old?.data).slice(-6)).toBe('ababab');
+    expect(String(rec.new?.data).slice(-6)).toBe('abab00');
+    expect(String(rec.new?.data)).toHaveLength(2 + 2_000_000);
+  });
+
+  it('needs nothing but SELECT (runs as a read-only user)', async () => {
+    const info = server('mysql');
+    const q = (db: string): string => `\`${db}\`.*`;
+    await adminExec(info, [
+      "DROP USER IF EXISTS 'reader'@'127.0.0.1'",
+      "CREATE USER 'reader'@'127.0.0.1' IDENTIFIED BY 'r3ad only'",
+      `GRANT SELECT ON ${q(pair.oldDb)} TO 'reader'@'127.0.0.1'`,
+      `GRANT SELECT ON ${q(pair.newDb)} TO 'reader'@'127.0.0.1'`,
+    ]);
+    const reader = { ...info, user: 'reader', password: 'r3ad only' };
+    const run = await runEngine({ ...pair, oldUrl: serverUrl(reader, pair.oldDb), newUrl: serverUrl(reader, pair.newDb) });
+    expect(run.tables.blobs).toMatchObject({ changed: 1, oldRows: 3, newRows: 3 });
+  });
+});
