@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -67,6 +68,8 @@ export interface RegionalRunbooksProps {
   readonly databaseTimeoutMinutes?: number;
   /** @default ONE_YEAR */
   readonly logRetention?: logs.RetentionDays;
+  /** Customer-managed key for the functions' log groups (the Region's logs key). */
+  readonly logKey?: kms.IKey;
 }
 
 export interface RunbookDocumentNames {
@@ -99,10 +102,12 @@ export class RegionalRunbooks extends Construct {
   /** The role SSM Automation assumes (documents default AutomationAssumeRole to it). */
   public readonly executionRole: iam.IRole;
   public readonly functions: RunbookFunctions;
+  private readonly logKey?: kms.IKey;
 
   constructor(scope: Construct, id: string, props: RegionalRunbooksProps) {
     super(scope, id);
     validateProps(this, props);
+    this.logKey = props.logKey;
 
     const stack = Stack.of(this);
     const account = props.account ?? stack.account;
@@ -261,6 +266,7 @@ export class RegionalRunbooks extends Construct {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, {
       retention: options.retention,
       removalPolicy: RemovalPolicy.RETAIN,
+      ...(this.logKey !== undefined ? { encryptionKey: this.logKey } : {}),
     });
     const role = new iam.Role(this, `${id}Role`, {
       description: options.description,

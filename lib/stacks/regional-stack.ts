@@ -1,9 +1,11 @@
 import { ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { PlatformConfig, RegionPlan } from '../config/types';
 import { CheckoutCache } from '../cache/checkout-cache';
 import { AuroraMember } from '../data/aurora-member';
+import { MasterSecretRotation } from '../data/rotation/master-secret-rotation';
 import { LocalCartsReplica } from '../data/carts-table';
 import { CATALOG_ENGINE, ORDERS_ENGINE, cartsTableName, memberClusterIdentifier } from '../data/engines';
 import type { GlobalDatabase } from '../data/global-database';
@@ -18,6 +20,7 @@ import { runbookNames, storeUrlParameterName, topologyParameterName, type Platfo
 import type { RecoveryControls } from '../traffic/recovery-controls';
 import type { NetworkStack } from './network-stack';
 import { RegionalEntry } from '../traffic/regional-entry';
+import { RegionalRunbooks } from '../runbooks/runbooks';
 
 export interface RegionalStackProps extends StackProps {
   readonly config: PlatformConfig;
@@ -41,6 +44,7 @@ export class RegionalStack extends Stack {
   readonly loadBalancer: LoadBalancer;
   readonly services: RetailServices;
   readonly catalogDatabase: AuroraMember;
+  readonly runbooks: RegionalRunbooks;
   readonly ordersDatabase: AuroraMember;
 
   private readonly configuredAzs: readonly string[];
@@ -117,6 +121,26 @@ export class RegionalStack extends Stack {
     this.catalogDatabase = member('CatalogDatabase', props.globalDatabases.catalog, CATALOG_ENGINE);
     this.ordersDatabase = member('OrdersDatabase', props.globalDatabases.orders, ORDERS_ENGINE);
 
+    // Master secrets rotate in the primary Region, where the secrets are writable; the function
+    // sits in the application subnets, which every Region's database admits over the peering.
+    if (plan.isPrimary) {
+      for (const [id, member, spec] of [
+        ['CatalogSecretRotation', this.catalogDatabase, CATALOG_ENGINE],
+        ['OrdersSecretRotation', this.ordersDatabase, ORDERS_ENGINE],
+      ] as const) {
+        const rotation = new MasterSecretRotation(this, id, {
+          secret: member.credentials,
+          engine: spec.engine,
+          vpc,
+          subnets: this.network.applicationSubnets,
+          logKey: logsKey,
+          logRetentionDays: config.logRetentionDays,
+        });
+        member.allowFrom(rotation, `${spec.name} master secret rotation`);
+        rotation.schedule.node.addDependency(member);
+      }
+    }
+
     this.services = new RetailServices(this, 'Services', {
       compute,
       subnets: this.network.applicationSubnets,
@@ -152,6 +176,27 @@ export class RegionalStack extends Stack {
         : {}),
     });
 
+    this.runbooks = new RegionalRunbooks(this, 'Runbooks', {
+      appName: config.appName,
+      regions: config.regions.map((other) => other.region),
+      routingMode: config.routingMode,
+      topologyParameterName: topologyParameterName(config.appName),
+      requireApproval: config.runbooks.requireApproval,
+      globalDatabases: [
+        { database: props.globalDatabases.catalog, spec: CATALOG_ENGINE },
+        { database: props.globalDatabases.orders, spec: ORDERS_ENGINE },
+      ].map(({ database, spec }) => ({
+        name: spec.name,
+        engine: spec.engine,
+        globalClusterIdentifier: database.identifier,
+        memberClusterArns: Object.fromEntries(config.regions.map((other) => [other.region, this.memberClusterArn(config.appName, spec.name, other.region)])),
+      })),
+      routingControlArns: [...props.recoveryControls.routingControls.values()].map((control) => control.attrRoutingControlArn),
+      clusterArn: props.recoveryControls.clusterArn,
+      logKey: logsKey,
+      logRetention: config.logRetentionDays as RetentionDays,
+    });
+
     this.publishTopology(props);
 
     // Canaries in other Regions read this at run time: no deploy-time coupling between Regions.
@@ -167,6 +212,11 @@ export class RegionalStack extends Stack {
     });
   }
 
+  /** Member clusters have deterministic names, so their ARNs in every Region are known here. */
+  private memberClusterArn(appName: string, name: 'catalog' | 'orders', region: string): string {
+    return this.formatArn({ service: 'rds', region, resource: 'cluster', resourceName: memberClusterIdentifier(appName, name, region), arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  }
+
   /** The configured AZs: no context lookup, so synth needs no credentials. */
   override get availabilityZones(): string[] {
     return [...this.configuredAzs];
@@ -177,8 +227,7 @@ export class RegionalStack extends Stack {
     const { config } = props;
     const controls = props.recoveryControls;
     const regions = config.regions.map((plan) => plan.region);
-    const memberArn = (name: 'catalog' | 'orders', region: string): string =>
-      this.formatArn({ service: 'rds', region, resource: 'cluster', resourceName: memberClusterIdentifier(config.appName, name, region), arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const memberArn = (name: 'catalog' | 'orders', region: string): string => this.memberClusterArn(config.appName, name, region);
     const topology: PlatformTopology = {
       appName: config.appName,
       account: config.account,
@@ -204,7 +253,7 @@ export class RegionalStack extends Stack {
           clusterArn: memberArn(spec.name, region),
         }])),
       })),
-      runbooks: Object.fromEntries(regions.map((region) => [region, runbookNames(config.appName)])),
+      runbooks: Object.fromEntries(regions.map((region) => [region, { ...runbookNames(config.appName), ...this.runbooks.documentNames }])),
     };
     new ssm.StringParameter(this, 'Topology', {
       parameterName: topologyParameterName(config.appName),

@@ -54,12 +54,8 @@ const STEP_CONFIG: HttpStepConfig = {
 /** Pages of the ui are a few hundred kB at most; anything larger is cut rather than buffered. */
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
-export interface ProbeEnvironment {
-  readonly STORE_URL?: string;
-  readonly STORE_URL_PARAMETER?: string;
-  readonly TARGET_REGION?: string;
-  readonly SUBMIT_ORDER?: string;
-}
+/** The canary's environment (a `process.env`-like map). */
+export type ProbeEnvironment = Readonly<Record<string, string | undefined>>;
 
 export type SsmClientFactory = (region: string) => SSMClient;
 
@@ -81,9 +77,9 @@ export async function resolveStoreUrl(env: ProbeEnvironment, ssmFor: SsmClientFa
 
 export function readBody(response: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    const chunks: Uint8Array[] = [];
     let size = 0;
-    response.on('data', (chunk: Buffer) => {
+    response.on('data', (chunk: Uint8Array) => {
       if (size < MAX_BODY_BYTES) {
         chunks.push(chunk);
         size += chunk.length;

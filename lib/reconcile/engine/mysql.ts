@@ -8,10 +8,10 @@
  * - Values arrive as raw bytes (typeCast off) and are decoded here: UTF-8 text, or
  *   `\x`+hex for binary types. FLOAT is read as CAST(… AS DOUBLE) because its default
  *   text keeps only 6 digits.
- * - Range checksum: count and two sums of 64-bit halves of MD5 over the row encoded as
- *   length-prefixed binary fields (`<len>:<bytes>` or `N` for NULL), so NULL, '' and
- *   '0' all differ; rows whose encoding exceeds max_allowed_packet hash to NULL and are
- *   counted in `unhashed`, which forces a row-by-row compare.
+ * - Range checksum: count and sum of the first 64 bits of MD5 over the row text:
+ *   numbers and dates as text, strings as length-prefixed bytes (`<len>:<bytes>`), large
+ *   objects (TEXT, BLOB, JSON…) as their own MD5, NULL as `N` — so NULL, '' and '0' all
+ *   differ and the row text stays far below max_allowed_packet.
  * - Ranges compare the key columns with the column's own collation (index-friendly);
  *   composite keys use the expanded form `a > x OR (a = x AND b > y)`, which the range
  *   optimizer handles on both MySQL and MariaDB. Bound literals are hex (strings,
@@ -24,8 +24,8 @@ import * as fs from 'fs';
 import * as mysql from 'mysql2/promise';
 import type { KeyOrder } from './compare';
 import { ReconcileError, errorMessage } from './errors';
-import type { Checksum, KeyBound, KeyRange, Side, TableMeta } from './side';
-import { bucketExpression } from './side';
+import type { Checksum, ChunkBoundaries, KeyBound, KeyRange, Side, TableMeta } from './side';
+import { EMPTY_CHECKSUM, bucketExpression, splitChunkRows } from './side';
 import { assertPlainName, mysqlHexLiteral, quoteMysql } from './sql';
 import type { ConnectionSpec, SideName } from './types';
 import { describeTarget } from './url';
@@ -60,6 +60,28 @@ for (const t of [
 ])
   FAMILIES[t] = 'binary';
 for (const t of ['date', 'datetime', 'timestamp', 'time']) FAMILIES[t] = 'temporal';
+
+const LARGE_TYPES = new Set([
+  'tinytext',
+  'text',
+  'mediumtext',
+  'longtext',
+  'tinyblob',
+  'blob',
+  'mediumblob',
+  'longblob',
+  'json',
+  'vector',
+  'geometry',
+  'point',
+  'linestring',
+  'polygon',
+  'multipoint',
+  'multilinestring',
+  'multipolygon',
+  'geometrycollection',
+  'geomcollection',
+]);
 
 function family(dataType: string): Family {
   return FAMILIES[dataType.toLowerCase()] ?? 'other';
@@ -308,6 +330,12 @@ export class MysqlSide implements Side {
       }
     }
     const fields = table.columns.map((c) => {
+      const fam = family(c.dataType);
+      // Numbers and dates: text without commas, cannot be 'N'.
+      if (fam === 'int' || fam === 'decimal' || fam === 'temporal' || ['float', 'double', 'real', 'year'].includes(c.dataType)) return `IFNULL(${valueExpr(c)}, 'N')`;
+      // Large objects: their own MD5 keeps the row text small (never over max_allowed_packet).
+      if (LARGE_TYPES.has(c.dataType)) return `IFNULL(MD5(${valueExpr(c)}), 'N')`;
+      // Anything else: length-prefixed bytes, unambiguous whatever they contain.
       const b = `CAST(${valueExpr(c)} AS BINARY)`;
       return `IFNULL(CONCAT(LENGTH(${b}), ':', ${b}), 'N')`;
     });
@@ -365,14 +393,23 @@ export class MysqlSide implements Side {
     return bucketExpression(bounds.length, (i) => this.compareKey(plan, '<=', bounds[i]));
   }
 
-  async nextBoundary(table: TableMeta, lower: KeyBound | null, offset: number): Promise<KeyBound | null> {
+  async chunkBoundaries(table: TableMeta, lower: KeyBound | null, chunkSize: number, step: number): Promise<ChunkBoundaries> {
     const plan = this.plan(table);
+    // rangeSelects are the rangeOrders themselves, so the derived columns sort the same way.
+    const ks = plan.rangeSelects.map((_, i) => `x.k${i}`);
     const rows = await this.query(
-      `SELECT ${plan.rangeSelects.join(', ')} FROM ${plan.from} WHERE ${this.rangeWhere(plan, { lower, upper: null })}
-        ORDER BY ${plan.rangeOrders.join(', ')} LIMIT ${Math.max(0, offset - 1)}, 1`,
-      plan.rangeDecode,
+      `SELECT ${ks.map((k) => k.replace('x.', 's.')).join(', ')}, s.rn
+         FROM (SELECT x.*, ROW_NUMBER() OVER (ORDER BY ${ks.join(', ')}) AS rn
+                 FROM (SELECT ${plan.rangeSelects.map((k, i) => `${k} AS k${i}`).join(', ')} FROM ${plan.from}
+                        WHERE ${this.rangeWhere(plan, { lower, upper: null })}
+                        ORDER BY ${plan.rangeOrders.join(', ')} LIMIT ${chunkSize}) x) s
+        WHERE s.rn % ${step} = 0 OR s.rn = ${chunkSize} ORDER BY s.rn`,
+      [...plan.rangeDecode, 'text'],
     );
-    return rows.length ? rows[0].map((v) => v ?? '') : null;
+    return splitChunkRows(
+      rows.map((r) => r.map((v) => v ?? '')),
+      chunkSize,
+    );
   }
 
   async splitBoundaries(table: TableMeta, range: KeyRange, step: number, count: number): Promise<KeyBound[]> {
@@ -390,18 +427,12 @@ export class MysqlSide implements Side {
 
   async checksums(table: TableMeta, range: KeyRange, bounds: readonly KeyBound[]): Promise<Checksum[]> {
     const plan = this.plan(table);
-    const half = (from: number): string => `CAST(COALESCE(SUM(CAST(CONV(SUBSTRING(s.h, ${from}, 16), 16, 10) AS UNSIGNED)), 0) AS CHAR)`;
-    // The LIMIT keeps the derived table from being merged, so MD5 runs once per row.
     const rows = await this.query(
-      `SELECT s.b, COUNT(*), ${half(1)}, ${half(17)}, CAST(SUM(s.h IS NULL) AS CHAR)
-         FROM (SELECT ${this.bucket(plan, bounds)} AS b, ${plan.rowHash} AS h FROM ${plan.from}
-                WHERE ${this.rangeWhere(plan, range)} LIMIT 18446744073709551615) s
-        GROUP BY s.b`,
+      `SELECT ${this.bucket(plan, bounds)} AS b, COUNT(*), CAST(COALESCE(SUM(CAST(CONV(LEFT(${plan.rowHash}, 16), 16, 10) AS UNSIGNED)), 0) AS CHAR)
+         FROM ${plan.from} WHERE ${this.rangeWhere(plan, range)} GROUP BY 1`,
     );
-    const out: Checksum[] = Array.from({ length: bounds.length + 1 }, () => ({ count: 0, sumA: '0', sumB: '0', unhashed: 0 }));
-    for (const [b, count, sumA, sumB, unhashed] of rows) {
-      out[Number(b)] = { count: Number(count), sumA: sumA ?? '0', sumB: sumB ?? '0', unhashed: Number(unhashed ?? 0) };
-    }
+    const out: Checksum[] = Array.from({ length: bounds.length + 1 }, () => EMPTY_CHECKSUM);
+    for (const [b, count, digest] of rows) out[Number(b)] = { count: Number(count), digest: digest ?? '0' };
     return out;
   }
 

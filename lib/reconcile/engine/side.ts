@@ -35,24 +35,39 @@ export interface TableMeta {
 
 export type KeyBound = readonly string[];
 
+export interface ChunkBoundaries {
+  readonly bounds: KeyBound[];
+  readonly upper: KeyBound | null;
+}
+
+/** Picks upper and inner bounds from rows `[...key, rowNumber]` of a chunk query. */
+export function splitChunkRows(rows: readonly (readonly string[])[], chunkSize: number): ChunkBoundaries {
+  const last = rows[rows.length - 1];
+  const full = last !== undefined && Number(last[last.length - 1]) === chunkSize;
+  const keys = rows.map((r) => r.slice(0, -1));
+  return full ? { bounds: keys.slice(0, -1), upper: keys[keys.length - 1] } : { bounds: keys, upper: null };
+}
+
 export interface KeyRange {
   readonly lower: KeyBound | null;
   readonly upper: KeyBound | null;
 }
 
-/** Order-independent aggregate of a range: row count and two 64-bit hash sums. */
+/**
+ * Order-independent aggregate of a range: row count and the sum of a 64-bit hash of
+ * every row's text. Equal checksums mean equal rows (a false match needs a 2^-64
+ * coincidence); unequal ones only lead to a row-by-row compare, so a hash that is not
+ * comparable between the servers costs time, never correctness.
+ */
 export interface Checksum {
   readonly count: number;
-  readonly sumA: string;
-  readonly sumB: string;
-  /** Rows whose hash could not be computed (MySQL: row text over max_allowed_packet); forces a row compare. */
-  readonly unhashed: number;
+  readonly digest: string;
 }
 
-export const EMPTY_CHECKSUM: Checksum = { count: 0, sumA: '0', sumB: '0', unhashed: 0 };
+export const EMPTY_CHECKSUM: Checksum = { count: 0, digest: '0' };
 
 export function sameChecksum(a: Checksum, b: Checksum): boolean {
-  return a.count === b.count && a.sumA === b.sumA && a.sumB === b.sumB && a.unhashed === 0 && b.unhashed === 0;
+  return a.count === b.count && a.digest === b.digest;
 }
 
 export interface Side {
@@ -66,8 +81,12 @@ export interface Side {
   keyOrders(table: TableMeta): KeyOrder[];
   /** Per column: how values are written to reports. */
   valueKinds(table: TableMeta): ValueKind[];
-  /** The key `offset` rows after `lower` (exclusive) in key order, or null when there are fewer rows. */
-  nextBoundary(table: TableMeta, lower: KeyBound | null, offset: number): Promise<KeyBound | null>;
+  /**
+   * The next `chunkSize` keys after `lower` (exclusive), in key order: `upper` is the
+   * last of them (null when fewer remain: the chunk is then open-ended) and `bounds` the
+   * keys at positions step, 2·step, … before it, which cut the chunk into sub-ranges.
+   */
+  chunkBoundaries(table: TableMeta, lower: KeyBound | null, chunkSize: number, step: number): Promise<ChunkBoundaries>;
   /** Keys at row numbers step, 2·step, … (< count) of the range, in key order. */
   splitBoundaries(table: TableMeta, range: KeyRange, step: number, count: number): Promise<KeyBound[]>;
   /** Checksums of the sub-ranges (lower, b0], (b0, b1], …, (bn-1, upper] of `range`. */

@@ -1,12 +1,12 @@
 /**
  * Row-level comparison of one table, with the databases doing the heavy lifting.
  *
- * 1. The old side is cut into top-level ranges of `chunkSize` keys (keyset pagination
- *    in key order); the last range is open-ended so keys beyond the old maximum are
- *    seen on the new side.
- * 2. Each range gets a checksum (row count + hash sums) on both sides at once.
- *    Equal checksums: done.
- * 3. A differing range is
+ * 1. The old side is cut into chunks of `chunkSize` keys (keyset pagination in key
+ *    order), each pre-cut into sub-ranges of about `leafRows` keys; the last chunk is
+ *    open-ended so keys beyond the old maximum are seen on the new side.
+ * 2. One grouped query per side gives every sub-range's checksum (row count + hash
+ *    sum). Equal checksums: done.
+ * 3. A differing sub-range is
  *    - streamed page by page if one side has no rows in it (all rows are missing/new),
  *    - fetched whole from both sides and merged if it is small (≤ leafRows per side),
  *    - otherwise split into up to `maxSplit` sub-ranges at keys taken from the side with
@@ -63,14 +63,18 @@ class TableComparer {
 
   async run(): Promise<TableCounts> {
     const { oldSide, newSide, table, tuning } = this.ctx;
+    // Each chunk comes pre-cut into sub-ranges of about leafRows keys, so one grouped
+    // checksum per side both settles identical chunks and pinpoints differing parts.
+    const parts = Math.min(tuning.maxSplit, Math.max(1, Math.ceil(tuning.chunkSize / tuning.leafRows)));
+    const step = Math.ceil(tuning.chunkSize / parts);
     let lower: KeyBound | null = null;
     for (;;) {
-      const upper = await oldSide.nextBoundary(table, lower, tuning.chunkSize);
+      const { bounds, upper } = await oldSide.chunkBoundaries(table, lower, tuning.chunkSize, step);
       const range: KeyRange = { lower, upper };
-      const [[co], [cn]] = await Promise.all([oldSide.checksums(table, range, []), newSide.checksums(table, range, [])]);
-      this.counts.oldRows += co.count;
-      this.counts.newRows += cn.count;
-      await this.compareRange(range, co, cn);
+      const [bo, bn] = await Promise.all([oldSide.checksums(table, range, bounds), newSide.checksums(table, range, bounds)]);
+      for (const c of bo) this.counts.oldRows += c.count;
+      for (const c of bn) this.counts.newRows += c.count;
+      await this.compareBuckets(range, bounds, bo, bn);
       if (upper === null) return this.counts;
       lower = upper;
     }
@@ -119,9 +123,15 @@ class TableComparer {
     const bounds = await (fromNew ? newSide : oldSide).splitBoundaries(table, range, step, count);
     if (bounds.length === 0) throw new Error(`internal: no split keys for a range of ${count} rows in ${table.name}`);
     const [bo, bn] = await Promise.all([oldSide.checksums(table, range, bounds), newSide.checksums(table, range, bounds)]);
+    await this.compareBuckets(range, bounds, bo, bn);
+  }
 
-    // Consecutive small differing sub-ranges are fetched together; a large one is
-    // handled (recursively) in its turn, so differences stay in range order.
+  /**
+   * Settles the sub-ranges of `range` cut at `bounds`. Consecutive small differing
+   * sub-ranges are fetched together; a large one is handled (recursively) in its turn,
+   * so differences stay in range order.
+   */
+  private async compareBuckets(range: KeyRange, bounds: readonly KeyBound[], bo: readonly Checksum[], bn: readonly Checksum[]): Promise<void> {
     let pending: number[] = [];
     let pendingRows = 0;
     const flush = async (): Promise<void> => {
@@ -135,7 +145,7 @@ class TableComparer {
       const n = bn[i] ?? EMPTY_CHECKSUM;
       if (sameChecksum(o, n)) {
         this.ctx.onRows(o.count + n.count);
-      } else if (Math.max(o.count, n.count) <= tuning.leafRows) {
+      } else if (Math.max(o.count, n.count) <= this.ctx.tuning.leafRows) {
         pending.push(i);
         pendingRows += o.count + n.count;
       } else {

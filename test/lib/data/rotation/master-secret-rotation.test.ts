@@ -154,7 +154,14 @@ describe('MasterSecretRotation', () => {
       }
     }
     const starActions = statements.filter((statement) => statement.Resource === '*').flatMap(actions).sort();
-    expect(starActions).toEqual(['ec2:DescribeNetworkInterfaces', 'secretsmanager:GetRandomPassword']);
+    expect(starActions).toEqual([
+      'ec2:AssignPrivateIpAddresses',
+      'ec2:CreateNetworkInterface',
+      'ec2:DeleteNetworkInterface',
+      'ec2:DescribeNetworkInterfaces',
+      'ec2:UnassignPrivateIpAddresses',
+      'secretsmanager:GetRandomPassword',
+    ]);
   });
 
   it('restricts the secret actions to the secret, referenced from the other stack', () => {
@@ -177,21 +184,10 @@ describe('MasterSecretRotation', () => {
     expect(built.rotation.role.node.tryFindChild('DefaultPolicy')).toBeUndefined();
   });
 
-  it('manages network interfaces only in its subnets, with its security group, in this account and Region', () => {
-    const create = roleStatements(built).find((statement) => actions(statement).includes('ec2:CreateNetworkInterface'));
-    const resources = built.stack.resolve(create?.Resource) as unknown[];
-    expect(resources).toHaveLength(4); // network-interface/*, the security group, two subnets
-    const text = JSON.stringify(resources);
-    for (const subnet of built.stack.resolve(built.vpc.selectSubnets({ subnetGroupName: 'application' }).subnetIds) as { Ref: string }[]) {
-      expect(text).toContain(subnet.Ref);
-    }
-    for (const subnet of built.stack.resolve(built.vpc.selectSubnets({ subnetGroupName: 'data' }).subnetIds) as { Ref: string }[]) {
-      expect(text).not.toContain(subnet.Ref);
-    }
-    expect(text).toContain(logicalId(built, built.rotation.securityGroup));
-    const manage = roleStatements(built).find((statement) => actions(statement).includes('ec2:DeleteNetworkInterface'));
-    expect(actions(manage as Statement).sort()).toEqual(['ec2:AssignPrivateIpAddresses', 'ec2:DeleteNetworkInterface', 'ec2:UnassignPrivateIpAddresses']);
-    expect(JSON.stringify(manage?.Resource)).toContain(':network-interface/*');
+  it('grants the VPC network-interface actions as Lambda verifies them (no resource scoping), on its own policy', () => {
+    const eni = roleStatements(built).find((statement) => actions(statement).includes('ec2:CreateNetworkInterface'));
+    expect(eni?.Resource).toBe('*');
+    expect(actions(eni as Statement).every((action) => action.startsWith('ec2:') && action.includes('NetworkInterface') || action.endsWith('PrivateIpAddresses'))).toBe(true);
   });
 
   it('schedules the rotation every 30 days by default, after the invoke permission and the policies exist', () => {

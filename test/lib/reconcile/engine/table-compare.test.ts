@@ -5,7 +5,8 @@
  */
 import { compareCodePoints, compareKeys } from '../../../../lib/reconcile/engine';
 import type { Diff, KeyOrder, Row, Tuning } from '../../../../lib/reconcile/engine';
-import type { Checksum, KeyBound, KeyRange, Side, TableMeta } from '../../../../lib/reconcile/engine/side';
+import type { Checksum, ChunkBoundaries, KeyBound, KeyRange, Side, TableMeta } from '../../../../lib/reconcile/engine/side';
+import { sameChecksum, splitChunkRows } from '../../../../lib/reconcile/engine/side';
 import { compareTable } from '../../../../lib/reconcile/engine/table-compare';
 import type { SideName } from '../../../../lib/reconcile/engine/types';
 import type { ValueKind } from '../../../../lib/reconcile/engine/values';
@@ -27,15 +28,16 @@ const TABLE: TableMeta = {
   partitioned: false,
 };
 
-function hash(text: string, seed: bigint): bigint {
-  let h = 0xcbf29ce484222325n ^ seed;
+/** FNV-1a, 64 bits. */
+function hash(text: string): bigint {
+  let h = 0xcbf29ce484222325n;
   for (const ch of text) h = ((h ^ BigInt(ch.codePointAt(0) ?? 0)) * 0x100000001b3n) & 0xffffffffffffffffn;
   return h;
 }
 
 class FakeSide implements Side {
   readonly serverVersion = 'fake';
-  readonly calls: Record<string, number> = { nextBoundary: 0, splitBoundaries: 0, checksums: 0, fetchBuckets: 0, streamPages: 0 };
+  readonly calls: Record<string, number> = { chunkBoundaries: 0, splitBoundaries: 0, checksums: 0, fetchBuckets: 0, streamPages: 0 };
   private readonly rows: FakeRow[];
 
   constructor(
@@ -66,10 +68,11 @@ class FakeSide implements Side {
     const i = bounds.findIndex((b) => this.dbOrder(key, b) <= 0);
     return i < 0 ? bounds.length : i;
   }
-  async nextBoundary(_t: TableMeta, lower: KeyBound | null, offset: number): Promise<KeyBound | null> {
-    this.calls.nextBoundary += 1;
-    const after = this.rows.filter((r) => this.inRange(r.key, { lower, upper: null }));
-    return after[offset - 1]?.key ?? null;
+  async chunkBoundaries(_t: TableMeta, lower: KeyBound | null, chunkSize: number, step: number): Promise<ChunkBoundaries> {
+    this.calls.chunkBoundaries += 1;
+    const chunk = this.rows.filter((r) => this.inRange(r.key, { lower, upper: null })).slice(0, chunkSize);
+    const numbered = chunk.map((r, i) => [...r.key, String(i + 1)]).filter((_, i) => (i + 1) % step === 0 || i + 1 === chunkSize);
+    return splitChunkRows(numbered, chunkSize);
   }
   async splitBoundaries(_t: TableMeta, range: KeyRange, step: number, count: number): Promise<KeyBound[]> {
     this.calls.splitBoundaries += 1;
@@ -81,15 +84,13 @@ class FakeSide implements Side {
   }
   async checksums(_t: TableMeta, range: KeyRange, bounds: readonly KeyBound[]): Promise<Checksum[]> {
     this.calls.checksums += 1;
-    const acc = Array.from({ length: bounds.length + 1 }, () => ({ count: 0, a: 0n, b: 0n }));
+    const acc = Array.from({ length: bounds.length + 1 }, () => ({ count: 0, sum: 0n }));
     for (const r of this.rows.filter((x) => this.inRange(x.key, range))) {
       const c = acc[this.bucketOf(r.key, bounds)];
-      const text = JSON.stringify(r.values);
       c.count += 1;
-      c.a += hash(text, 1n);
-      c.b += hash(text, 2n);
+      c.sum += hash(JSON.stringify(r.values));
     }
-    return acc.map((c) => ({ count: c.count, sumA: String(c.a), sumB: String(c.b), unhashed: 0 }));
+    return acc.map((c) => ({ count: c.count, digest: String(c.sum) }));
   }
   async fetchBuckets(_t: TableMeta, range: KeyRange, bounds: readonly KeyBound[], buckets: readonly number[]): Promise<Row[]> {
     this.calls.fetchBuckets += 1;
@@ -146,8 +147,9 @@ describe('compareTable', () => {
     expect(r.listed).toEqual([]);
     expect(r.rows).toBe(190);
     expect(r.oldSide.calls.fetchBuckets + r.newSide.calls.fetchBuckets).toBe(0);
-    // 9 full ranges of 10 keys plus the open-ended last one.
-    expect(r.oldSide.calls.nextBoundary).toBe(10);
+    // 9 full chunks of 10 keys plus the open-ended last one.
+    expect(r.oldSide.calls.chunkBoundaries).toBe(10);
+    expect(r.oldSide.calls.checksums).toBe(10);
   });
 
   it('classifies differences in the first, a middle and the last range, and keys beyond the old maximum', async () => {
@@ -194,5 +196,19 @@ describe('compareTable', () => {
     const newRows = keys(['A', 'B', 'c', 'e', 'F', 'G', 'h']);
     const r = await run(oldRows, newRows, { chunkSize: 2, leafRows: 4 }, ci, ['text']);
     expect(r.listed).toEqual(['onlyInNew:A', 'missingInNew:a', 'onlyInNew:e', 'missingInNew:é', 'onlyInNew:G', 'missingInNew:g']);
+  });
+});
+
+describe('checksums and chunk bounds', () => {
+  it('matches only equal counts and digests', () => {
+    expect(sameChecksum({ count: 3, digest: '42' }, { count: 3, digest: '42' })).toBe(true);
+    expect(sameChecksum({ count: 3, digest: '42' }, { count: 3, digest: '43' })).toBe(false);
+    expect(sameChecksum({ count: 3, digest: '42' }, { count: 4, digest: '42' })).toBe(false);
+  });
+
+  it('takes the chunk end from a full chunk and leaves a short one open-ended', () => {
+    expect(splitChunkRows([['5', '5'], ['10', '10']], 10)).toEqual({ bounds: [['5']], upper: ['10'] });
+    expect(splitChunkRows([['a', 'x', '4'], ['b', 'y', '8']], 10)).toEqual({ bounds: [['a', 'x'], ['b', 'y']], upper: null });
+    expect(splitChunkRows([], 10)).toEqual({ bounds: [], upper: null });
   });
 });

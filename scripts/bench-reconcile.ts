@@ -1,0 +1,282 @@
+/**
+ * Benchmark of the missing-transaction report engine:
+ *   npm run bench:reconcile [-- --rows N] [--engine postgres|mysql]
+ *
+ * Starts PostgreSQL and MariaDB on loopback with the integration tests' helpers,
+ * builds an old and a new database of N rows (default 1,000,000) and N/10 rows, with
+ * ~0.1 % of the rows differing, spread over the table (a third missing in new, a third
+ * changed, a third only in new), then measures, each in a fresh child process:
+ *   - the engine (reconcile()): wall time, rows/s (both sides), peak RSS;
+ *   - a plain full scan of both tables (SELECT * … ORDER BY id, rows discarded).
+ * The engine's counts are checked against the expected differences.
+ */
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as mysqlCore from 'mysql2';
+import { Client } from 'pg';
+import type { CustomTypesConfig } from 'pg';
+import { reconcile } from '../lib/reconcile/engine';
+import type { EngineName } from '../lib/reconcile/engine';
+import { adminExec, recreateDatabase, serverUrl, startMariadb, startPostgres, stopServer } from '../test/integration/setup/servers';
+import type { ServerInfo } from '../test/integration/setup/servers';
+
+const ROOT = path.resolve(__dirname, '..');
+/** Every 3000th key differs in one of three ways: ~0.1 % of the rows. */
+const EVERY = 3000;
+
+interface WorkerResult {
+  readonly ms: number;
+  readonly rows: number;
+  readonly maxRssKb: number;
+  readonly missingInNew?: number;
+  readonly changed?: number;
+  readonly onlyInNew?: number;
+}
+
+function log(line: string): void {
+  process.stderr.write(`bench: ${line}\n`);
+}
+
+function flag(argv: readonly string[], name: string): string | undefined {
+  const i = argv.indexOf(name);
+  if (i < 0) return undefined;
+  const v = argv[i + 1];
+  if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
+  return v;
+}
+
+// ---------------------------------------------------------------- data loading
+
+function expected(n: number): { missingInNew: number; changed: number; onlyInNew: number } {
+  const count = (r: number): number => Math.floor((n - r) / EVERY) + (r <= n ? 1 : 0);
+  return { missingInNew: count(1), changed: count(2), onlyInNew: count(3) };
+}
+
+async function loadPostgres(info: ServerInfo, prefix: string, n: number): Promise<{ old: string; new: string }> {
+  const oldDb = `${prefix}_old`;
+  const newDb = `${prefix}_new`;
+  await recreateDatabase(info, oldDb);
+  await adminExec(
+    info,
+    [
+      'CREATE TABLE orders (id bigint PRIMARY KEY, customer_id int NOT NULL, status text NOT NULL, total numeric(12,2), created_at timestamptz NOT NULL, note text)',
+      `INSERT INTO orders SELECT g, g % 10007, (ARRAY['new','paid','shipped','cancelled'])[1 + g % 4], (g % 100000) / 100.0,
+              timestamptz '2024-01-01 00:00:00+00' + g * interval '1.000123 second', md5(g::text)
+         FROM generate_series(1, ${n}) g`,
+    ],
+    oldDb,
+  );
+  // The new primary starts as a copy (file-level, fast), then diverges.
+  await adminExec(info, [`DROP DATABASE IF EXISTS "${newDb}" WITH (FORCE)`, `CREATE DATABASE "${newDb}" TEMPLATE "${oldDb}"`]);
+  await adminExec(info, [`DELETE FROM orders WHERE id % ${EVERY} = 3`], oldDb);
+  await adminExec(
+    info,
+    [`DELETE FROM orders WHERE id % ${EVERY} = 1`, `UPDATE orders SET status = 'refunded', total = total + 0.01 WHERE id % ${EVERY} = 2`],
+    newDb,
+  );
+  for (const db of [oldDb, newDb]) await adminExec(info, ['VACUUM ANALYZE orders'], db);
+  return { old: serverUrl(info, oldDb), new: serverUrl(info, newDb) };
+}
+
+async function loadMariadb(info: ServerInfo, prefix: string, n: number): Promise<{ old: string; new: string }> {
+  const oldDb = `${prefix}_old`;
+  const newDb = `${prefix}_new`;
+  const table =
+    'CREATE TABLE orders (id bigint PRIMARY KEY, customer_id int NOT NULL, status varchar(20) NOT NULL, total decimal(12,2), created_at timestamp(6) NOT NULL, note varchar(64)) ENGINE=InnoDB';
+  for (const db of [oldDb, newDb]) {
+    await recreateDatabase(info, db);
+    await adminExec(info, [table], db);
+  }
+  await adminExec(
+    info,
+    [
+      `INSERT INTO orders SELECT seq, seq % 10007, ELT(1 + seq % 4, 'new', 'paid', 'shipped', 'cancelled'), (seq % 100000) / 100.0,
+              TIMESTAMP'2024-01-01 00:00:00' + INTERVAL seq * 1000123 MICROSECOND, MD5(seq)
+         FROM seq_1_to_${n}`,
+      `INSERT INTO \`${newDb}\`.orders SELECT * FROM orders`,
+      `DELETE FROM orders WHERE id % ${EVERY} = 3`,
+      `DELETE FROM \`${newDb}\`.orders WHERE id % ${EVERY} = 1`,
+      `UPDATE \`${newDb}\`.orders SET status = 'refunded', total = total + 0.01 WHERE id % ${EVERY} = 2`,
+      'ANALYZE TABLE orders',
+      `ANALYZE TABLE \`${newDb}\`.orders`,
+    ],
+    oldDb,
+  );
+  return { old: serverUrl(info, oldDb), new: serverUrl(info, newDb) };
+}
+
+// ---------------------------------------------------------------- workers (child processes)
+
+const RAW_TEXT: CustomTypesConfig = {
+  getTypeParser: (() => (value: string) => value) as unknown as CustomTypesConfig['getTypeParser'],
+};
+
+async function streamPostgres(url: string): Promise<number> {
+  const u = new URL(url);
+  const client = new Client({
+    host: u.hostname,
+    port: Number(u.port),
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    database: decodeURIComponent(u.pathname.slice(1)),
+    types: RAW_TEXT,
+  });
+  await client.connect();
+  let rows = 0;
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await client.query('DECLARE c NO SCROLL CURSOR FOR SELECT * FROM orders ORDER BY id');
+    for (;;) {
+      const r = await client.query({ text: 'FETCH 5000 FROM c', rowMode: 'array' });
+      rows += r.rows.length;
+      if (r.rows.length === 0) break;
+    }
+    await client.query('ROLLBACK');
+  } finally {
+    await client.end();
+  }
+  return rows;
+}
+
+async function streamMysql(url: string): Promise<number> {
+  const u = new URL(url);
+  const conn = mysqlCore.createConnection({
+    host: u.hostname,
+    port: Number(u.port),
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    database: decodeURIComponent(u.pathname.slice(1)),
+  });
+  let rows = 0;
+  try {
+    const stream = conn.query({ sql: 'SELECT * FROM orders ORDER BY id', rowsAsArray: true, typeCast: false }).stream({ highWaterMark: 5000 });
+    for await (const row of stream) if (row) rows += 1;
+  } finally {
+    await new Promise<void>((resolve) => conn.end(() => resolve()));
+  }
+  return rows;
+}
+
+async function worker(argv: readonly string[]): Promise<void> {
+  const kind = flag(argv, '--worker');
+  const engine = flag(argv, '--engine') as EngineName;
+  const oldUrl = flag(argv, '--old') ?? '';
+  const newUrl = flag(argv, '--new') ?? '';
+  const started = process.hrtime.bigint();
+  let result: Omit<WorkerResult, 'ms' | 'maxRssKb'>;
+  if (kind === 'engine') {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-reconcile-out-'));
+    try {
+      const r = await reconcile({ engine, old: oldUrl, new: newUrl, outDir: out });
+      const t = r.report.tables[0];
+      result = { rows: t.oldRows + t.newRows, missingInNew: t.missingInNew, changed: t.changed, onlyInNew: t.onlyInNew };
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  } else {
+    // Both sides at once, like the engine.
+    const stream = engine === 'postgres' ? streamPostgres : streamMysql;
+    const [a, b] = await Promise.all([stream(oldUrl), stream(newUrl)]);
+    result = { rows: a + b };
+  }
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const out: WorkerResult = { ...result, ms, maxRssKb: process.resourceUsage().maxRSS };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+async function runWorker(kind: 'engine' | 'stream', engine: EngineName, urls: { old: string; new: string }): Promise<WorkerResult> {
+  const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+  const args = [path.join(ROOT, 'scripts', 'bench-reconcile.ts'), '--worker', kind, '--engine', engine, '--old', urls.old, '--new', urls.new];
+  return new Promise((resolve, reject) => {
+    const child = spawn(tsx, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`${kind} worker for ${engine} exited with ${String(code)}`));
+      else resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as WorkerResult);
+    });
+  });
+}
+
+// ---------------------------------------------------------------- main
+
+interface Line {
+  engine: string;
+  rows: number;
+  diffs: string;
+  engineRun: WorkerResult;
+  stream: WorkerResult;
+}
+
+function table(lines: readonly Line[]): string {
+  const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+  const header = ['server', 'rows/side', 'differences found', 'engine s', 'engine rows/s', 'engine peak RSS MiB', 'full scan s', 'full scan rows/s', 'full scan peak RSS MiB'];
+  const rows = lines.map((l) => [
+    l.engine,
+    fmt(l.rows),
+    l.diffs,
+    (l.engineRun.ms / 1000).toFixed(2),
+    fmt(l.engineRun.rows / (l.engineRun.ms / 1000)),
+    (l.engineRun.maxRssKb / 1024).toFixed(0),
+    (l.stream.ms / 1000).toFixed(2),
+    fmt(l.stream.rows / (l.stream.ms / 1000)),
+    (l.stream.maxRssKb / 1024).toFixed(0),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string => `| ${cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  return [line(header), `|${widths.map((w, i) => (i < 3 ? `-${'-'.repeat(w)}-` : `-${'-'.repeat(w)}:`)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const rowsArg = flag(argv, '--rows') ?? '1000000';
+  if (!/^\d+$/.test(rowsArg) || Number(rowsArg) < 10_000) throw new Error(`--rows must be an integer >= 10000, got "${rowsArg}"`);
+  const n = Number(rowsArg);
+  const only = flag(argv, '--engine');
+  if (only !== undefined && only !== 'postgres' && only !== 'mysql') throw new Error(`--engine must be postgres or mysql, got "${only}"`);
+  const engines: EngineName[] = only ? [only] : ['postgres', 'mysql'];
+
+  log('starting servers');
+  const servers: ServerInfo[] = [];
+  try {
+    const started = await Promise.allSettled(engines.map((e) => (e === 'postgres' ? startPostgres() : startMariadb())));
+    for (const s of started) if (s.status === 'fulfilled') servers.push(s.value);
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
+    log(servers.map((s) => `${s.version} on 127.0.0.1:${s.port}`).join(', '));
+
+    const lines: Line[] = [];
+    for (const info of servers) {
+      for (const size of [n, Math.floor(n / 10)]) {
+        const t0 = Date.now();
+        log(`${info.version}: loading ${size.toLocaleString('en-US')} rows per side`);
+        const urls = info.engine === 'postgres' ? await loadPostgres(info, `bench_${size}`, size) : await loadMariadb(info, `bench_${size}`, size);
+        log(`${info.version}: loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s; measuring`);
+        const stream = await runWorker('stream', info.engine, urls);
+        const engineRun = await runWorker('engine', info.engine, urls);
+        const exp = expected(size);
+        const got = { missingInNew: engineRun.missingInNew, changed: engineRun.changed, onlyInNew: engineRun.onlyInNew };
+        if (JSON.stringify(got) !== JSON.stringify(exp)) throw new Error(`${info.version} ${size} rows: engine found ${JSON.stringify(got)}, expected ${JSON.stringify(exp)}`);
+        lines.push({
+          engine: info.version.replace(/ \(.*\)$/, ''),
+          rows: size,
+          diffs: `${exp.missingInNew} / ${exp.changed} / ${exp.onlyInNew}`,
+          engineRun,
+          stream,
+        });
+      }
+    }
+    process.stdout.write(
+      `\nreconcile benchmark (${os.cpus().length} CPUs, servers on loopback; differences = missingInNew / changed / onlyInNew; rows/s counts both sides)\n\n${table(lines)}\n`,
+    );
+  } finally {
+    await Promise.all(servers.map((s) => stopServer(s)));
+  }
+}
+
+const argv = process.argv.slice(2);
+(argv.includes('--worker') ? worker(argv) : main(argv)).catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
