@@ -2,7 +2,8 @@
  * The engine against a real MariaDB 10.11 server (engine "mysql"); the databases use
  * utf8mb4_general_ci, which is case- and accent-insensitive and PAD SPACE.
  */
-import { ReconcileError } from '../../lib/reconcile/engine';
+import { ReconcileError, parseConnectionUrl } from '../../lib/reconcile/engine';
+import { MysqlSide } from '../../lib/reconcile/engine/mysql';
 import { createPair, kinds, readJsonl, recordFor, runEngine, server } from './helpers';
 import type { Pair } from './helpers';
 import { adminExec, serverUrl } from './setup/servers';
@@ -282,5 +283,29 @@ describe('MySQL/MariaDB: large values and least privilege', () => {
     const reader = { ...info, user: 'reader', password: 'r3ad only' };
     const run = await runEngine({ ...pair, oldUrl: serverUrl(reader, pair.oldDb), newUrl: serverUrl(reader, pair.newDb) });
     expect(run.tables.blobs).toMatchObject({ changed: 1, oldRows: 3, newRows: 3 });
+  });
+});
+
+describe('MySQL/MariaDB: snapshot', () => {
+  it('reads a consistent snapshot taken when the run starts', async () => {
+    const pair = await createPair('mysql', 'my_snap', ['CREATE TABLE t (id int PRIMARY KEY)', 'INSERT INTO t SELECT seq FROM seq_1_to_10']);
+    const side = await MysqlSide.open('new', parseConnectionUrl('mysql', pair.newUrl, '--new'));
+    try {
+      const [meta] = await side.listTables();
+      await adminExec(server('mysql'), ['INSERT INTO t VALUES (11), (12)', 'DELETE FROM t WHERE id = 1'], pair.newDb);
+      expect(await side.countRows(meta)).toBe(10);
+      const [before] = await side.checksums(meta, { lower: null, upper: null }, []);
+      expect(before.count).toBe(10);
+      const later = await MysqlSide.open('new', parseConnectionUrl('mysql', pair.newUrl, '--new'));
+      try {
+        const [after] = await later.checksums(meta, { lower: null, upper: null }, []);
+        expect(after.count).toBe(11);
+        expect(after.digest).not.toBe(before.digest);
+      } finally {
+        await later.close();
+      }
+    } finally {
+      await side.close();
+    }
   });
 });

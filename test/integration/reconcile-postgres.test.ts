@@ -2,7 +2,8 @@
  * The engine against a real PostgreSQL server (default collation ICU "en", so text
  * keys do not sort in byte order).
  */
-import { ReconcileError } from '../../lib/reconcile/engine';
+import { ReconcileError, parseConnectionUrl } from '../../lib/reconcile/engine';
+import { PostgresSide } from '../../lib/reconcile/engine/postgres';
 import { createPair, kinds, readJsonl, recordFor, runEngine, server } from './helpers';
 import type { Pair } from './helpers';
 import { adminExec, serverUrl } from './setup/servers';
@@ -287,5 +288,29 @@ describe('PostgreSQL: large values and least privilege', () => {
     const reader = { ...info, user: 'reader', password: 'r3ad only' };
     const run = await runEngine({ ...pair, oldUrl: serverUrl(reader, pair.oldDb), newUrl: serverUrl(reader, pair.newDb) });
     expect(run.tables.blobs).toMatchObject({ changed: 1, oldRows: 3, newRows: 3 });
+  });
+});
+
+describe('PostgreSQL: snapshot', () => {
+  it('reads a consistent snapshot taken when the run starts', async () => {
+    const pair = await createPair('postgres', 'pg_snap', ['CREATE TABLE t (id int PRIMARY KEY)', 'INSERT INTO t SELECT generate_series(1, 10)']);
+    const side = await PostgresSide.open('new', parseConnectionUrl('postgres', pair.newUrl, '--new'), 'public');
+    try {
+      const [meta] = await side.listTables();
+      await adminExec(server('postgres'), ['INSERT INTO t VALUES (11), (12)', 'DELETE FROM t WHERE id = 1'], pair.newDb);
+      expect(await side.countRows(meta)).toBe(10);
+      const [before] = await side.checksums(meta, { lower: null, upper: null }, []);
+      expect(before.count).toBe(10);
+      const later = await PostgresSide.open('new', parseConnectionUrl('postgres', pair.newUrl, '--new'), 'public');
+      try {
+        const [after] = await later.checksums(meta, { lower: null, upper: null }, []);
+        expect(after.count).toBe(11);
+        expect(after.digest).not.toBe(before.digest);
+      } finally {
+        await later.close();
+      }
+    } finally {
+      await side.close();
+    }
   });
 });

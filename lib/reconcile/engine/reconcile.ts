@@ -3,7 +3,7 @@
  * No AWS SDK here; the Fargate task and the CLI both call `reconcile()`.
  */
 import { compareCodePoints } from './compare';
-import { ReconcileError } from './errors';
+import { ReconcileError, errorMessage } from './errors';
 import { MysqlSide } from './mysql';
 import { ReportWriter } from './output';
 import { PostgresSide } from './postgres';
@@ -162,6 +162,8 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
           rowsCompared += rows;
           options.onProgress?.({ table: name, rowsCompared, differences });
         },
+      }).catch((err: unknown) => {
+        throw new ReconcileError(`table ${name}: ${errorMessage(err)}`);
       });
       tables.push({ table: name, primaryKey, ...counts, skipped: null });
     }

@@ -99,7 +99,7 @@ export interface Tuning {
   readonly fetchSize: number;
 }
 
-export const DEFAULT_TUNING: Tuning = { chunkSize: 20_000, leafRows: 64, maxSplit: 512, fetchSize: 2_000 };
+export const DEFAULT_TUNING: Tuning = { chunkSize: 10_000, leafRows: 64, maxSplit: 256, fetchSize: 2_000 };
 
 export interface ReconcileOptions {
   readonly engine: EngineName;

@@ -134,8 +134,8 @@ describe('the synthesized canary bundle', () => {
   beforeAll(async () => {
     store = new FakeStore();
     server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      const chunks: Uint8Array[] = [];
+      request.on('data', (chunk: Uint8Array) => chunks.push(chunk));
       request.on('end', () => {
         const answer = store.handle({
           method: request.method ?? 'GET',

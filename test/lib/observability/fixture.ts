@@ -1,21 +1,16 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { IConstruct } from 'constructs';
-import { CheckoutCache } from '../../../lib/cache/checkout-cache';
-import { RegionalChaos } from '../../../lib/chaos/regional-chaos';
+import type { RegionalChaos } from '../../../lib/chaos/regional-chaos';
 import { resolveConfig } from '../../../lib/config/resolve';
-import { SERVICE_NAMES, type PlatformConfig, type ServiceName } from '../../../lib/config/types';
-import { cartsTableName } from '../../../lib/data/engines';
-import { OrderEventsBroker } from '../../../lib/messaging/order-events-broker';
-import { RegionalObservability } from '../../../lib/observability/regional-observability';
+import type { PlatformConfig } from '../../../lib/config/types';
+import { attachObservability } from '../../../lib/observability/attach';
+import type { RegionalObservability } from '../../../lib/observability/regional-observability';
 import { buildPlatform, type Platform } from '../../../lib/platform';
-import type { RegionalStack } from '../../../lib/stacks/regional-stack';
 
 /**
- * The whole platform with the observability and chaos constructs added to every regional stack,
- * wired exactly as docs/observability.md tells the lead to wire them (the test does it from the
- * outside: lib/stacks is not ours to change). Built once per configuration.
+ * The whole platform with the observability and chaos constructs in every regional stack (added by
+ * attachObservability, wired as docs/observability.md shows). Built once per configuration.
  */
 export interface ObservedPlatform {
   readonly app: App;
@@ -36,14 +31,6 @@ export const PROD_THREE_REGIONS: Record<string, unknown> = {
 
 const cache = new Map<string, ObservedPlatform>();
 
-function childOfType<T>(scope: IConstruct, type: abstract new (...args: never[]) => T): T {
-  const found = scope.node.children.find((child): child is T & IConstruct => child instanceof type);
-  if (found === undefined) {
-    throw new Error(`${scope.node.path} has no ${type.name}`);
-  }
-  return found;
-}
-
 export function observedPlatform(input: Record<string, unknown>): ObservedPlatform {
   const key = JSON.stringify(input);
   const cached = cache.get(key);
@@ -53,64 +40,7 @@ export function observedPlatform(input: Record<string, unknown>): ObservedPlatfo
   const config = resolveConfig({ account: '123456789012', ...input });
   const app = new App();
   const platform = buildPlatform(app, config);
-  const observability = new Map<string, RegionalObservability>();
-  const chaos = new Map<string, RegionalChaos>();
-  const routingControlArns = Object.fromEntries(
-    [...platform.trafficControl.controls.routingControls].map(([region, control]) => [region, control.attrRoutingControlArn]),
-  );
-
-  for (const stack of platform.regional) {
-    const region = stack.region;
-    const services = Object.fromEntries(SERVICE_NAMES.map((name) => [name, stack.services.services[name].service])) as Record<ServiceName, RegionalStack['services']['services']['ui']['service']>;
-    const checkoutCache = childOfType(stack, CheckoutCache);
-    const broker = childOfType(stack, OrderEventsBroker);
-    const networkStack = platform.networks.find((network) => network.region === region);
-    if (networkStack === undefined) {
-      throw new Error(`no network stack in ${region}`);
-    }
-    const plan = config.regions.find((candidate) => candidate.region === region);
-
-    const observed = new RegionalObservability(stack, 'Observability', {
-      appName: config.appName,
-      region,
-      regions: config.regions.map((candidate) => candidate.region),
-      profile: config.profile,
-      ...(config.domainName !== undefined ? { domainName: config.domainName } : {}),
-      ...(config.alarmEmail !== undefined ? { alarmEmail: config.alarmEmail } : {}),
-      canaryIntervalMinutes: config.observability.canaryIntervalMinutes,
-      logRetentionDays: config.logRetentionDays,
-      loadBalancer: stack.loadBalancer.loadBalancer,
-      uiTargetGroup: stack.services.uiTargetGroup,
-      storeUrl: `${stack.loadBalancer.protocol}://${stack.loadBalancer.regionalHostName}`,
-      cluster: services.ui.cluster,
-      services,
-      databases: [
-        { name: 'catalog', clusterIdentifier: stack.catalogDatabase.clusterIdentifier, isPrimaryMember: plan?.isPrimary === true },
-        { name: 'orders', clusterIdentifier: stack.ordersDatabase.clusterIdentifier, isPrimaryMember: plan?.isPrimary === true },
-      ],
-      cartsTableName: cartsTableName(config.appName),
-      cacheReplicationGroupId: checkoutCache.replicationGroup.ref,
-      cacheNodeCount: 1 + config.cache.replicasPerShard,
-      brokerName: broker.broker.brokerName,
-      routingControlArns,
-    });
-    observability.set(region, observed);
-
-    chaos.set(region, new RegionalChaos(stack, 'Chaos', {
-      appName: config.appName,
-      region,
-      vpc: stack.network.vpc,
-      applicationSubnets: stack.network.applicationSubnets,
-      cluster: services.ui.cluster,
-      services,
-      cartsTableName: cartsTableName(config.appName),
-      regionImpairedAlarm: observed.regionImpairedAlarm,
-      peersImpairedAlarm: observed.peersImpairedAlarm,
-      logKey: networkStack.logsKey,
-      logRetentionDays: config.logRetentionDays,
-    }));
-  }
-
+  const { observability, chaos } = attachObservability(platform, config);
   const result = { app, config, platform, observability, chaos };
   cache.set(key, result);
   return result;
