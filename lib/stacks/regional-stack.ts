@@ -16,7 +16,7 @@ import type { Network } from '../network/network';
 import { PeeringReturnRoutes, peeredRouteTableIds } from '../network/peering';
 import { ComputeCluster } from '../services/compute-cluster';
 import { RetailServices } from '../services/retail-services';
-import { runbookNames, storeUrlParameterName, topologyParameterName, type PlatformTopology } from '../topology/topology';
+import { runbookNames, storeUrlParameterName, topologyParameterName, type GlobalDatabaseTopology, type PlatformTopology } from '../topology/topology';
 import type { RecoveryControls } from '../traffic/recovery-controls';
 import type { NetworkStack } from './network-stack';
 import { RegionalEntry } from '../traffic/regional-entry';
@@ -182,14 +182,11 @@ export class RegionalStack extends Stack {
       routingMode: config.routingMode,
       topologyParameterName: topologyParameterName(config.appName),
       requireApproval: config.runbooks.requireApproval,
-      globalDatabases: [
-        { database: props.globalDatabases.catalog, spec: CATALOG_ENGINE },
-        { database: props.globalDatabases.orders, spec: ORDERS_ENGINE },
-      ].map(({ database, spec }) => ({
-        name: spec.name,
-        engine: spec.engine,
-        globalClusterIdentifier: database.identifier,
-        memberClusterArns: Object.fromEntries(config.regions.map((other) => [other.region, this.memberClusterArn(config.appName, spec.name, other.region)])),
+      globalDatabases: this.globalDatabaseTopology(props).map((database) => ({
+        name: database.name,
+        engine: database.engine,
+        globalClusterIdentifier: database.globalClusterIdentifier,
+        memberClusterArns: Object.fromEntries(Object.entries(database.members).map(([region, member]) => [region, member.clusterArn])),
       })),
       routingControlArns: [...props.recoveryControls.routingControls.values()].map((control) => control.attrRoutingControlArn),
       clusterArn: props.recoveryControls.clusterArn,
@@ -212,9 +209,22 @@ export class RegionalStack extends Stack {
     });
   }
 
-  /** Member clusters have deterministic names, so their ARNs in every Region are known here. */
-  private memberClusterArn(appName: string, name: 'catalog' | 'orders', region: string): string {
-    return this.formatArn({ service: 'rds', region, resource: 'cluster', resourceName: memberClusterIdentifier(appName, name, region), arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  /** Both global databases with their members in every Region (deterministic names, so ARNs are known here). */
+  private globalDatabaseTopology(props: RegionalStackProps): GlobalDatabaseTopology[] {
+    const { config } = props;
+    return [
+      { database: props.globalDatabases.catalog, spec: CATALOG_ENGINE },
+      { database: props.globalDatabases.orders, spec: ORDERS_ENGINE },
+    ].map(({ database, spec }) => ({
+      name: spec.name,
+      engine: spec.engine,
+      globalClusterIdentifier: database.identifier,
+      members: Object.fromEntries(config.regions.map(({ region }) => {
+        const clusterIdentifier = memberClusterIdentifier(config.appName, spec.name, region);
+        const clusterArn = this.formatArn({ service: 'rds', region, resource: 'cluster', resourceName: clusterIdentifier, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+        return [region, { clusterIdentifier, clusterArn }];
+      })),
+    }));
   }
 
   /** The configured AZs: no context lookup, so synth needs no credentials. */
@@ -227,7 +237,6 @@ export class RegionalStack extends Stack {
     const { config } = props;
     const controls = props.recoveryControls;
     const regions = config.regions.map((plan) => plan.region);
-    const memberArn = (name: 'catalog' | 'orders', region: string): string => this.memberClusterArn(config.appName, name, region);
     const topology: PlatformTopology = {
       appName: config.appName,
       account: config.account,
@@ -241,18 +250,7 @@ export class RegionalStack extends Stack {
         routingControls: Object.fromEntries([...controls.routingControls].map(([region, control]) => [region, control.attrRoutingControlArn])),
         safetyRuleArns: [controls.safetyRule.attrSafetyRuleArn],
       },
-      databases: [
-        { database: props.globalDatabases.catalog, spec: CATALOG_ENGINE },
-        { database: props.globalDatabases.orders, spec: ORDERS_ENGINE },
-      ].map(({ database, spec }) => ({
-        name: spec.name,
-        engine: spec.engine,
-        globalClusterIdentifier: database.identifier,
-        members: Object.fromEntries(regions.map((region) => [region, {
-          clusterIdentifier: memberClusterIdentifier(config.appName, spec.name, region),
-          clusterArn: memberArn(spec.name, region),
-        }])),
-      })),
+      databases: this.globalDatabaseTopology(props),
       runbooks: Object.fromEntries(regions.map((region) => [region, { ...runbookNames(config.appName), ...this.runbooks.documentNames }])),
     };
     new ssm.StringParameter(this, 'Topology', {
