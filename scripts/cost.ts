@@ -2,16 +2,12 @@
  * `npm run cost`: synthesizes the platform in-process (no CLI, no credentials) for dev and prod in
  * two and three Regions, counts every priced component in the synthesized templates and prints a
  * Markdown table per configuration (docs/cost.md holds the output and its assumptions).
- *
- * The observability and chaos constructs are added to any regional stack that does not create
- * them yet (lib/observability/attach.ts), so the canaries and alarms are priced either way.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { resolveConfig } from '../lib/config/resolve';
 import { countComponents, formatUsd, markdownTable, priceCounts, totalOf, type CfnTemplate, type PriceList } from '../lib/cost/count';
-import { attachObservability } from '../lib/observability/attach';
 import { buildPlatform } from '../lib/platform';
 
 interface Configuration {
@@ -29,8 +25,7 @@ const CONFIGURATIONS: readonly Configuration[] = [
 function synthesizedTemplates(input: Record<string, unknown>): CfnTemplate[] {
   const config = resolveConfig({ account: '123456789012', ...input });
   const app = new App();
-  const platform = buildPlatform(app, config);
-  attachObservability(platform, config);
+  buildPlatform(app, config);
   const assembly = app.synth();
   return assembly.stacks.map((stack) => stack.template as CfnTemplate);
 }

@@ -209,8 +209,20 @@ export class RegionalRunbooks extends Construct {
         resources: [preflight, traffic, databases, report].map((fn) => fn.functionArn),
       }),
     );
-    props.notificationTopic?.grantPublish(executionRole);
-    props.approvalNotificationTopic?.grantPublish(executionRole);
+    // Explicit actions instead of grantPublish, whose KMS grant uses wildcard actions.
+    for (const topic of [props.notificationTopic, props.approvalNotificationTopic]) {
+      if (topic === undefined) {
+        continue;
+      }
+      executionRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }));
+      if (topic.masterKey !== undefined) {
+        executionRole.addToPrincipalPolicy(new iam.PolicyStatement({
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [topic.masterKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `sns.${stack.region}.amazonaws.com` } },
+        }));
+      }
+    }
     this.executionRole = executionRole;
 
     const approval: ApprovalSettings | undefined = props.requireApproval

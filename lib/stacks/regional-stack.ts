@@ -1,8 +1,11 @@
 import { ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import type { PlatformConfig, RegionPlan } from '../config/types';
+import { SERVICE_NAMES, type PlatformConfig, type RegionPlan, type ServiceName } from '../config/types';
+import { RegionalChaos } from '../chaos/regional-chaos';
+import { RegionalObservability } from '../observability/regional-observability';
 import { CheckoutCache } from '../cache/checkout-cache';
 import { AuroraMember } from '../data/aurora-member';
 import { MasterSecretRotation } from '../data/rotation/master-secret-rotation';
@@ -45,6 +48,8 @@ export class RegionalStack extends Stack {
   readonly services: RetailServices;
   readonly catalogDatabase: AuroraMember;
   readonly runbooks: RegionalRunbooks;
+  readonly observability: RegionalObservability;
+  readonly chaos: RegionalChaos;
   readonly ordersDatabase: AuroraMember;
 
   private readonly configuredAzs: readonly string[];
@@ -176,7 +181,50 @@ export class RegionalStack extends Stack {
         : {}),
     });
 
+    const storeUrl = `${this.loadBalancer.protocol}://${this.loadBalancer.regionalHostName}`;
+    const fargateServices = Object.fromEntries(
+      SERVICE_NAMES.map((name) => [name, this.services.services[name].service]),
+    ) as Record<ServiceName, ecs.FargateService>;
+    this.observability = new RegionalObservability(this, 'Observability', {
+      appName: config.appName,
+      region,
+      regions: config.regions.map((other) => other.region),
+      profile: config.profile,
+      ...(config.domainName !== undefined ? { domainName: config.domainName } : {}),
+      ...(config.alarmEmail !== undefined ? { alarmEmail: config.alarmEmail } : {}),
+      canaryIntervalMinutes: config.observability.canaryIntervalMinutes,
+      logRetentionDays: config.logRetentionDays,
+      loadBalancer: this.loadBalancer.loadBalancer,
+      uiTargetGroup: this.services.uiTargetGroup,
+      storeUrl,
+      cluster: compute.cluster,
+      services: fargateServices,
+      databases: [
+        { name: 'catalog', clusterIdentifier: this.catalogDatabase.clusterIdentifier, isPrimaryMember: plan.isPrimary },
+        { name: 'orders', clusterIdentifier: this.ordersDatabase.clusterIdentifier, isPrimaryMember: plan.isPrimary },
+      ],
+      cartsTableName: cartsTableName(config.appName),
+      cacheReplicationGroupId: cache.replicationGroup.ref,
+      cacheNodeCount: 1 + config.cache.replicasPerShard,
+      brokerName: broker.broker.brokerName,
+      routingControlArns: Object.fromEntries([...props.recoveryControls.routingControls].map(([name, control]) => [name, control.attrRoutingControlArn])),
+    });
+    this.chaos = new RegionalChaos(this, 'Chaos', {
+      appName: config.appName,
+      region,
+      vpc,
+      applicationSubnets: this.network.applicationSubnets,
+      cluster: compute.cluster,
+      services: fargateServices,
+      cartsTableName: cartsTableName(config.appName),
+      regionImpairedAlarm: this.observability.regionImpairedAlarm,
+      peersImpairedAlarm: this.observability.peersImpairedAlarm,
+      logKey: logsKey,
+      logRetentionDays: config.logRetentionDays,
+    });
+
     this.runbooks = new RegionalRunbooks(this, 'Runbooks', {
+      notificationTopic: this.observability.topic,
       appName: config.appName,
       regions: config.regions.map((other) => other.region),
       routingMode: config.routingMode,
@@ -200,11 +248,11 @@ export class RegionalStack extends Stack {
     new ssm.StringParameter(this, 'StoreUrlParameter', {
       parameterName: storeUrlParameterName(config.appName),
       description: 'URL of this Region\'s store, reached directly (for canaries and operators)',
-      stringValue: `${this.loadBalancer.protocol}://${this.loadBalancer.regionalHostName}`,
+      stringValue: storeUrl,
     });
     new CfnOutput(this, 'LoadBalancerDnsName', { value: this.loadBalancer.loadBalancer.loadBalancerDnsName });
     new CfnOutput(this, 'StoreUrl', {
-      value: `${this.loadBalancer.protocol}://${this.loadBalancer.regionalHostName}`,
+      value: storeUrl,
       description: 'This Region\'s store, reached directly',
     });
   }

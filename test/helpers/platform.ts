@@ -36,7 +36,11 @@ export function template(stack: Stack): Template {
 export function nagViolations(app: App): string[] {
   const report = new AwsSolutionsChecks(app).validateScope(app);
   return report.violations.flatMap((violation) =>
-    violation.violatingResources.map((resource) => `${violation.ruleName} ${resource.templatePath}:${resource.resourceLogicalId} ${violation.description}`),
+    violation.violatingResources.map((resource) => {
+      // cdk-nag reports the construct path; the core type only declares template fields.
+      const where = (resource as { constructPath?: string }).constructPath ?? resource.resourceLogicalId;
+      return `${violation.ruleName} ${where}`;
+    }),
   );
 }
 

@@ -4,14 +4,10 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { RegionalChaos } from '../../../lib/chaos/regional-chaos';
 import { resolveConfig } from '../../../lib/config/resolve';
 import type { PlatformConfig } from '../../../lib/config/types';
-import { attachObservability } from '../../../lib/observability/attach';
 import type { RegionalObservability } from '../../../lib/observability/regional-observability';
 import { buildPlatform, type Platform } from '../../../lib/platform';
 
-/**
- * The whole platform with the observability and chaos constructs in every regional stack (added by
- * attachObservability, wired as docs/observability.md shows). Built once per configuration.
- */
+/** The whole platform, with each Region's observability and chaos constructs by Region. Built once per configuration. */
 export interface ObservedPlatform {
   readonly app: App;
   readonly config: PlatformConfig;
@@ -40,7 +36,8 @@ export function observedPlatform(input: Record<string, unknown>): ObservedPlatfo
   const config = resolveConfig({ account: '123456789012', ...input });
   const app = new App();
   const platform = buildPlatform(app, config);
-  const { observability, chaos } = attachObservability(platform, config);
+  const observability = new Map(platform.regional.map((stack) => [stack.region, stack.observability] as const));
+  const chaos = new Map(platform.regional.map((stack) => [stack.region, stack.chaos] as const));
   const result = { app, config, platform, observability, chaos };
   cache.set(key, result);
   return result;
