@@ -24,6 +24,7 @@ import type { RecoveryControls } from '../traffic/recovery-controls';
 import type { NetworkStack } from './network-stack';
 import { RegionalEntry } from '../traffic/regional-entry';
 import { RegionalRunbooks } from '../runbooks/runbooks';
+import { RestoreAndReconcile } from '../reconcile/restore-and-reconcile';
 
 export interface RegionalStackProps extends StackProps {
   readonly config: PlatformConfig;
@@ -50,6 +51,7 @@ export class RegionalStack extends Stack {
   readonly runbooks: RegionalRunbooks;
   readonly observability: RegionalObservability;
   readonly chaos: RegionalChaos;
+  readonly reconcile: RestoreAndReconcile;
   readonly ordersDatabase: AuroraMember;
 
   private readonly configuredAzs: readonly string[];
@@ -222,6 +224,40 @@ export class RegionalStack extends Stack {
       logKey: logsKey,
       logRetentionDays: config.logRetentionDays,
     });
+
+    const memberTopology = new Map(this.globalDatabaseTopology(props).map((database) => [database.name, database]));
+    this.reconcile = new RestoreAndReconcile(this, 'RestoreAndReconcile', {
+      appName: config.appName,
+      regions: config.regions.map((other) => other.region),
+      vpc,
+      applicationSubnets: this.network.applicationSubnets,
+      dataSubnets: this.network.dataSubnets,
+      dataKey,
+      logKey: logsKey,
+      logRetentionDays: config.logRetentionDays,
+      notificationTopic: this.observability.topic,
+      databases: [
+        { member: this.catalogDatabase, spec: CATALOG_ENGINE },
+        { member: this.ordersDatabase, spec: ORDERS_ENGINE },
+      ].map(({ member, spec }) => {
+        const topology = memberTopology.get(spec.name)!;
+        return {
+          name: spec.name,
+          engine: spec.engine,
+          globalClusterIdentifier: topology.globalClusterIdentifier,
+          memberClusterArnByRegion: Object.fromEntries(Object.entries(topology.members).map(([name, m]) => [name, m.clusterArn])),
+          secret: member.credentials,
+          securityGroup: member.securityGroup,
+          port: member.port,
+          databaseName: member.databaseName,
+          parameterGroupFamily: spec.parameterGroupFamily,
+          clusterEndpointAddress: member.cluster.attrEndpointAddress,
+        };
+      }),
+    });
+    for (const member of [this.catalogDatabase, this.ordersDatabase]) {
+      member.allowFrom(this.reconcile, 'restore-and-reconcile comparison task');
+    }
 
     this.runbooks = new RegionalRunbooks(this, 'Runbooks', {
       notificationTopic: this.observability.topic,

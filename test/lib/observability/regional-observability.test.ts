@@ -134,8 +134,9 @@ describe.each([
   test('the artifacts bucket: KMS, SSL only, no public access, versioned, expiring, retained', () => {
     const t = regionalTemplate(observed, regions()[0] ?? '');
     const buckets = t.findResources('AWS::S3::Bucket', { Properties: { BucketEncryption: { ServerSideEncryptionConfiguration: [Match.objectLike({ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() } })] } } });
-    expect(Object.keys(buckets)).toHaveLength(1);
-    const [id, bucket] = Object.entries(buckets)[0] as [string, Resource];
+    const artifacts = Object.entries(buckets).filter(([logicalId]) => logicalId.startsWith('ObservabilityCanaryArtifacts'));
+    expect(artifacts).toHaveLength(1);
+    const [id, bucket] = artifacts[0] as [string, Resource];
     expect(bucket.DeletionPolicy).toBe('Retain');
     expect(bucket.Properties).toMatchObject({
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },

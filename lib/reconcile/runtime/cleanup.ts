@@ -1,0 +1,203 @@
+/**
+ * DeleteTemporaryCluster / WaitForTemporaryClusterDeletion: deletes what this execution
+ * created (the instance, the cluster without a final snapshot, the copied snapshot) and
+ * reports `pending` until all of it is gone.
+ *
+ * - Reached on success and through `onFailure`/`onCancel` from every step that may have
+ *   created something, so any of the three may or may not exist: absent is fine.
+ * - Deletes only resources tagged with this execution's id; another run's are left alone
+ *   and named in the result.
+ * - The cluster is deleted once its instance is deleting (RDS refuses earlier); every call
+ *   advances whatever can advance, so the first call alone starts every deletion that is
+ *   possible (a cancelled execution gets two minutes for its onCancel step).
+ * - The copied snapshot is deleted too: it is a full copy of production data, the restored
+ *   cluster does not need it, and the source snapshot in the old Region stays for reruns.
+ */
+import {
+  DeleteDBClusterCommand,
+  DeleteDBClusterSnapshotCommand,
+  DeleteDBInstanceCommand,
+  InvalidDBClusterSnapshotStateFault,
+  InvalidDBClusterStateFault,
+  InvalidDBInstanceStateFault,
+  type RDSClient,
+  type Tag,
+} from '@aws-sdk/client-rds';
+import type { RuntimeConfig } from './config';
+import { asRecord, errorName, readEnum, readPayload, readString, ReconcileStepError } from './input';
+import { DATABASE_NAMES, TAG_EXECUTION, temporaryName } from './names';
+import { CLEANUP_DONE, CLEANUP_PENDING } from './steps';
+import { findCluster, findInstance, findSnapshot, isClusterNotFound, isInstanceNotFound, isSnapshotNotFound, tagValue } from './rds';
+
+/** gone: absent; deleting: RDS is deleting it; started: this call started the deletion;
+ *  waiting: cannot be deleted yet (e.g. still creating); not-ours: another execution's. */
+export type ResourceState = 'gone' | 'deleting' | 'started' | 'waiting' | 'not-ours';
+
+export interface ResourceReport {
+  readonly kind: 'instance' | 'cluster' | 'snapshot';
+  readonly name: string;
+  readonly state: ResourceState;
+  readonly status?: string;
+  readonly owner?: string;
+}
+
+export interface CleanupResult {
+  readonly state: 'pending' | 'done';
+  /** CLEANUP_PENDING or CLEANUP_DONE: what the document's branch looks for. */
+  readonly marker: string;
+  readonly database: string;
+  readonly executionId: string;
+  readonly startedAt: string;
+  readonly checkedAt: string;
+  readonly resources: readonly ResourceReport[];
+}
+
+export interface CleanupDependencies {
+  readonly config: RuntimeConfig;
+  readonly rds: RDSClient;
+  readonly now: () => Date;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly pollIntervalMs: number;
+  /** How long one wait invocation polls before returning `pending` (below the 300 s step limit). */
+  readonly maxWaitBudgetMs: number;
+}
+
+const FINISHED: readonly ResourceState[] = ['gone', 'not-ours'];
+const INSTANCE_RELEASED: readonly ResourceState[] = ['gone', 'deleting', 'started'];
+
+function isInvalidState(error: unknown): boolean {
+  return (
+    error instanceof InvalidDBInstanceStateFault ||
+    error instanceof InvalidDBClusterStateFault ||
+    error instanceof InvalidDBClusterSnapshotStateFault ||
+    ['InvalidDBInstanceStateFault', 'InvalidDBClusterStateFault', 'InvalidDBClusterSnapshotStateFault'].includes(errorName(error) ?? '')
+  );
+}
+
+async function attempt(remove: () => Promise<unknown>, notFound: (error: unknown) => boolean): Promise<ResourceState> {
+  try {
+    await remove();
+    return 'started';
+  } catch (error) {
+    if (notFound(error)) return 'gone';
+    if (isInvalidState(error)) return 'waiting';
+    throw error;
+  }
+}
+
+function owned(tags: readonly Tag[] | undefined, executionId: string): { readonly ours: boolean; readonly owner?: string } {
+  const owner = tagValue(tags, TAG_EXECUTION);
+  return { ours: owner === executionId, ...(owner !== undefined ? { owner } : {}) };
+}
+
+/** One pass: starts every deletion that can start now. Exported for tests. */
+export async function advanceCleanup(rds: RDSClient, name: string, executionId: string): Promise<ResourceReport[]> {
+  const [instance, cluster, snapshot] = await Promise.all([findInstance(rds, name), findCluster(rds, name), findSnapshot(rds, name)]);
+
+  let instanceReport: ResourceReport;
+  if (instance === undefined) {
+    instanceReport = { kind: 'instance', name, state: 'gone' };
+  } else {
+    const { ours, owner } = owned(instance.TagList, executionId);
+    const status = instance.DBInstanceStatus ?? 'unknown';
+    const state: ResourceState = !ours
+      ? 'not-ours'
+      : status === 'deleting'
+        ? 'deleting'
+        : await attempt(() => rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: name })), isInstanceNotFound);
+    instanceReport = { kind: 'instance', name, state, status, ...(owner !== undefined ? { owner } : {}) };
+  }
+
+  let clusterReport: ResourceReport;
+  if (cluster === undefined) {
+    clusterReport = { kind: 'cluster', name, state: 'gone' };
+  } else {
+    const { ours, owner } = owned(cluster.TagList, executionId);
+    const status = cluster.Status ?? 'unknown';
+    let state: ResourceState;
+    if (!ours) state = 'not-ours';
+    else if (status === 'deleting') state = 'deleting';
+    // RDS refuses to delete a cluster whose instances are not being deleted.
+    else if (!INSTANCE_RELEASED.includes(instanceReport.state)) state = 'waiting';
+    else state = await attempt(() => rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: name, SkipFinalSnapshot: true })), isClusterNotFound);
+    clusterReport = { kind: 'cluster', name, state, status, ...(owner !== undefined ? { owner } : {}) };
+  }
+
+  let snapshotReport: ResourceReport;
+  if (snapshot === undefined) {
+    snapshotReport = { kind: 'snapshot', name, state: 'gone' };
+  } else {
+    const { ours, owner } = owned(snapshot.TagList, executionId);
+    const status = snapshot.Status ?? 'unknown';
+    const state: ResourceState = !ours
+      ? 'not-ours'
+      : status === 'deleting'
+        ? 'deleting'
+        : // Deleting a snapshot that is still copying also cancels the copy.
+          await attempt(() => rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: name })), isSnapshotNotFound);
+    snapshotReport = { kind: 'snapshot', name, state, status, ...(owner !== undefined ? { owner } : {}) };
+  }
+  return [instanceReport, clusterReport, snapshotReport];
+}
+
+function isDone(resources: readonly ResourceReport[]): boolean {
+  return resources.every((r) => FINISHED.includes(r.state));
+}
+
+function remaining(resources: readonly ResourceReport[]): string {
+  return resources
+    .filter((r) => !FINISHED.includes(r.state))
+    .map((r) => `${r.kind} ${r.name} (${r.status ?? r.state})`)
+    .join(', ');
+}
+
+function result(done: boolean, database: string, executionId: string, startedAt: Date, checkedAt: Date, resources: readonly ResourceReport[]): CleanupResult {
+  return {
+    state: done ? 'done' : 'pending',
+    marker: done ? CLEANUP_DONE : CLEANUP_PENDING,
+    database,
+    executionId,
+    startedAt: startedAt.toISOString(),
+    checkedAt: checkedAt.toISOString(),
+    resources,
+  };
+}
+
+export function createCleanup(deps: CleanupDependencies): (event: unknown) => Promise<CleanupResult> {
+  return async (event) => {
+    const input = asRecord(event, 'event');
+    const operation = readEnum(input, 'operation', ['start', 'wait'] as const);
+    const database = readEnum(input, 'database', DATABASE_NAMES);
+    const executionId = readString(input, 'executionId');
+    const name = temporaryName(deps.config.appName, database);
+    const invokedAt = deps.now();
+
+    if (operation === 'start') {
+      const resources = await advanceCleanup(deps.rds, name, executionId);
+      return result(isDone(resources), database, executionId, invokedAt, deps.now(), resources);
+    }
+
+    const started = readPayload(input, 'started');
+    const startedAt = new Date(readString(started, 'startedAt'));
+    if (Number.isNaN(startedAt.getTime())) throw new ReconcileStepError('"started.startedAt" is not a time');
+    const deadline = startedAt.getTime() + deps.config.cleanupTimeoutMinutes * 60_000;
+    const budgetEnd = invokedAt.getTime() + deps.maxWaitBudgetMs;
+    for (;;) {
+      const resources = await advanceCleanup(deps.rds, name, executionId);
+      const checkedAt = deps.now();
+      if (isDone(resources)) {
+        return result(true, database, executionId, startedAt, checkedAt, resources);
+      }
+      if (checkedAt.getTime() >= deadline) {
+        throw new ReconcileStepError(
+          `temporary resources still not deleted ${deps.config.cleanupTimeoutMinutes} minutes after cleanup started: ${remaining(resources)}. ` +
+            'Delete them by hand (RDS console or CLI); they are tagged with this execution id.',
+        );
+      }
+      if (checkedAt.getTime() + deps.pollIntervalMs > budgetEnd) {
+        return result(false, database, executionId, startedAt, checkedAt, resources);
+      }
+      await deps.sleep(deps.pollIntervalMs);
+    }
+  };
+}

@@ -1,0 +1,168 @@
+import {
+  DBClusterNotFoundFault,
+  DBClusterSnapshotNotFoundFault,
+  DBInstanceNotFoundFault,
+  DeleteDBClusterCommand,
+  DeleteDBClusterSnapshotCommand,
+  DeleteDBInstanceCommand,
+  DescribeDBClusterSnapshotsCommand,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  InvalidDBInstanceStateFault,
+  RDSClient,
+  type Tag,
+} from '@aws-sdk/client-rds';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createCleanup, type CleanupResult } from '../../../lib/reconcile/runtime/cleanup';
+import { CLEANUP_DONE, CLEANUP_PENDING } from '../../../lib/reconcile/runtime/steps';
+import { CONFIG, EXECUTION, OTHER_EXECUTION, WEST } from './runtime-fixtures';
+
+const NAME = 'retail-reconcile-orders';
+const T0 = Date.parse('2026-01-02T12:00:00Z');
+const tags = (execution: string): Tag[] => [{ Key: 'reconcile:execution-id', Value: execution }];
+
+/** A fake RDS Region holding at most one temporary instance, cluster and snapshot. */
+interface FakeState {
+  instance?: { status: string; owner: string };
+  cluster?: { status: string; owner: string };
+  snapshot?: { status: string; owner: string };
+}
+
+describe('DeleteTemporaryCluster / WaitForTemporaryClusterDeletion', () => {
+  const rds = new RDSClient({ region: WEST });
+  const mock = mockClient(rds);
+  let state: FakeState;
+  let clock: number;
+
+  function fakeRegion(): void {
+    mock.on(DescribeDBInstancesCommand).callsFake(() => {
+      if (state.instance === undefined) throw new DBInstanceNotFoundFault({ message: 'DBInstance not found', $metadata: {} });
+      return { DBInstances: [{ DBInstanceIdentifier: NAME, DBInstanceStatus: state.instance.status, TagList: tags(state.instance.owner) }] };
+    });
+    mock.on(DescribeDBClustersCommand).callsFake(() => {
+      if (state.cluster === undefined) throw new DBClusterNotFoundFault({ message: 'DBCluster not found', $metadata: {} });
+      return { DBClusters: [{ DBClusterIdentifier: NAME, Status: state.cluster.status, TagList: tags(state.cluster.owner) }] };
+    });
+    mock.on(DescribeDBClusterSnapshotsCommand).callsFake(() => {
+      if (state.snapshot === undefined) throw new DBClusterSnapshotNotFoundFault({ message: 'not found', $metadata: {} });
+      return { DBClusterSnapshots: [{ DBClusterSnapshotIdentifier: NAME, Status: state.snapshot.status, TagList: tags(state.snapshot.owner) }] };
+    });
+    mock.on(DeleteDBInstanceCommand).callsFake(() => {
+      if (state.instance === undefined) throw new DBInstanceNotFoundFault({ message: 'gone', $metadata: {} });
+      if (state.instance.status === 'creating') throw new InvalidDBInstanceStateFault({ message: 'Instance is not in available state', $metadata: {} });
+      state.instance.status = 'deleting';
+      return {};
+    });
+    mock.on(DeleteDBClusterCommand).callsFake(() => {
+      if (state.cluster === undefined) throw new DBClusterNotFoundFault({ message: 'gone', $metadata: {} });
+      state.cluster.status = 'deleting';
+      return {};
+    });
+    mock.on(DeleteDBClusterSnapshotCommand).callsFake(() => {
+      if (state.snapshot === undefined) throw new DBClusterSnapshotNotFoundFault({ message: 'gone', $metadata: {} });
+      state.snapshot = undefined;
+      return {};
+    });
+  }
+
+  function cleanup(maxWaitBudgetMs = 240_000): (event: unknown) => Promise<CleanupResult> {
+    return createCleanup({
+      config: CONFIG,
+      rds,
+      now: () => new Date(clock),
+      sleep: async (ms) => {
+        clock += ms;
+        // RDS finishes what is deleting by the next poll.
+        if (state.instance?.status === 'deleting') state.instance = undefined;
+        else if (state.cluster?.status === 'deleting') state.cluster = undefined;
+      },
+      pollIntervalMs: 20_000,
+      maxWaitBudgetMs,
+    });
+  }
+
+  beforeEach(() => {
+    mock.reset();
+    clock = T0;
+    state = {};
+    fakeRegion();
+  });
+
+  it('after a failure, starts every deletion it can in ONE call: instance, cluster (no final snapshot), copied snapshot', async () => {
+    state = { instance: { status: 'available', owner: EXECUTION }, cluster: { status: 'available', owner: EXECUTION }, snapshot: { status: 'available', owner: EXECUTION } };
+    const result = await cleanup()({ operation: 'start', database: 'orders', executionId: EXECUTION });
+    expect(mock.commandCalls(DeleteDBInstanceCommand).map((c) => c.args[0].input)).toEqual([{ DBInstanceIdentifier: NAME }]);
+    expect(mock.commandCalls(DeleteDBClusterCommand).map((c) => c.args[0].input)).toEqual([{ DBClusterIdentifier: NAME, SkipFinalSnapshot: true }]);
+    expect(mock.commandCalls(DeleteDBClusterSnapshotCommand).map((c) => c.args[0].input)).toEqual([{ DBClusterSnapshotIdentifier: NAME }]);
+    expect(result).toMatchObject({ state: 'pending', marker: CLEANUP_PENDING, startedAt: new Date(T0).toISOString() });
+    expect(result.resources.map((r) => [r.kind, r.state])).toEqual([
+      ['instance', 'started'],
+      ['cluster', 'started'],
+      ['snapshot', 'started'],
+    ]);
+  });
+
+  it('tolerates resources that were never created or are already deleted', async () => {
+    const result = await cleanup()({ operation: 'start', database: 'orders', executionId: EXECUTION });
+    expect(result).toMatchObject({ state: 'done', marker: CLEANUP_DONE });
+    expect(mock.commandCalls(DeleteDBInstanceCommand)).toHaveLength(0);
+    expect(mock.commandCalls(DeleteDBClusterCommand)).toHaveLength(0);
+    expect(mock.commandCalls(DeleteDBClusterSnapshotCommand)).toHaveLength(0);
+  });
+
+  it('treats a resource that vanishes between describe and delete as deleted', async () => {
+    state = { snapshot: { status: 'available', owner: EXECUTION } };
+    mock.on(DeleteDBClusterSnapshotCommand).rejects(new DBClusterSnapshotNotFoundFault({ message: 'gone', $metadata: {} }));
+    const result = await cleanup()({ operation: 'start', database: 'orders', executionId: EXECUTION });
+    expect(result.state).toBe('done');
+  });
+
+  it('deletes a copy that is still copying (a failed or cancelled copy wait)', async () => {
+    state = { snapshot: { status: 'copying', owner: EXECUTION } };
+    const started = await cleanup()({ operation: 'start', database: 'orders', executionId: EXECUTION });
+    expect(started.resources.map((r) => r.state)).toEqual(['gone', 'gone', 'started']);
+    expect(mock.commandCalls(DeleteDBClusterSnapshotCommand)).toHaveLength(1);
+    // A deletion counts once the snapshot is really gone.
+    expect((await cleanup()({ operation: 'wait', database: 'orders', executionId: EXECUTION, started })).state).toBe('done');
+  });
+
+  it('never touches another execution\'s resources', async () => {
+    state = { instance: { status: 'available', owner: OTHER_EXECUTION }, cluster: { status: 'available', owner: OTHER_EXECUTION }, snapshot: { status: 'available', owner: OTHER_EXECUTION } };
+    const result = await cleanup()({ operation: 'start', database: 'orders', executionId: EXECUTION });
+    expect(result.state).toBe('done');
+    expect(result.resources.every((r) => r.state === 'not-ours' && r.owner === OTHER_EXECUTION)).toBe(true);
+    expect(mock.commandCalls(DeleteDBInstanceCommand)).toHaveLength(0);
+    expect(mock.commandCalls(DeleteDBClusterCommand)).toHaveLength(0);
+    expect(mock.commandCalls(DeleteDBClusterSnapshotCommand)).toHaveLength(0);
+  });
+
+  it('waits for an instance that cannot be deleted yet before deleting the cluster', async () => {
+    state = { instance: { status: 'creating', owner: EXECUTION }, cluster: { status: 'available', owner: EXECUTION } };
+    const result = await cleanup()({ operation: 'start', database: 'orders', executionId: EXECUTION });
+    expect(result.resources.map((r) => r.state)).toEqual(['waiting', 'waiting', 'gone']);
+    expect(mock.commandCalls(DeleteDBClusterCommand)).toHaveLength(0);
+  });
+
+  it('loops until everything is gone', async () => {
+    state = { instance: { status: 'available', owner: EXECUTION }, cluster: { status: 'available', owner: EXECUTION } };
+    const started = await cleanup()({ operation: 'start', database: 'orders', executionId: EXECUTION });
+    const result = await cleanup()({ operation: 'wait', database: 'orders', executionId: EXECUTION, started: JSON.stringify(started) });
+    expect(result).toMatchObject({ state: 'done', marker: CLEANUP_DONE });
+    expect(state).toEqual({});
+  });
+
+  it('returns pending at the end of its polling budget so the document loops', async () => {
+    state = { instance: { status: 'creating', owner: EXECUTION }, cluster: { status: 'available', owner: EXECUTION } };
+    const result = await cleanup(60_000)({ operation: 'wait', database: 'orders', executionId: EXECUTION, started: { startedAt: new Date(T0).toISOString() } });
+    expect(result).toMatchObject({ state: 'pending', marker: CLEANUP_PENDING });
+    expect(clock - T0).toBeLessThanOrEqual(60_000);
+  });
+
+  it('fails at the cleanup deadline, naming what is left', async () => {
+    state = { instance: { status: 'creating', owner: EXECUTION } };
+    clock = T0 + 61 * 60_000;
+    await expect(cleanup()({ operation: 'wait', database: 'orders', executionId: EXECUTION, started: { startedAt: new Date(T0).toISOString() } })).rejects.toThrow(
+      /still not deleted 60 minutes after cleanup started: instance retail-reconcile-orders \(creating\)/,
+    );
+  });
+});
