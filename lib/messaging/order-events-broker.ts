@@ -46,7 +46,7 @@ export class OrderEventsBroker extends Construct implements BrokerBinding {
     });
     Validations.of(this.credentials).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'Amazon MQ has no Secrets Manager rotation integration: a password change is an UpdateUser plus a broker reboot, run as the documented maintenance procedure.',
+      reason: 'Amazon MQ for RabbitMQ has no Secrets Manager rotation integration: the password changes through the RabbitMQ management API, then this secret and the orders service follow (procedure in the README).',
     });
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
