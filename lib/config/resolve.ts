@@ -101,6 +101,7 @@ const IMAGE_REPOSITORY_PATTERN = /^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9-]+)*(:[0
 const IMAGE_TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const ARC_CLUSTER_ARN_PATTERN = /^arn:aws[a-z-]*:route53-recovery-control::\d{12}:cluster\/[A-Za-z0-9-]+$/;
 const AZ_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
+const APPROVER_PATTERN = /^([\w+=,.@-]{1,64}|arn:aws[a-z-]*:iam::\d{12}:(user|role)\/[\w+=,.@/-]{1,512})$/;
 
 type Json = Record<string, unknown>;
 
@@ -297,8 +298,26 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Pla
     }
   }
 
-  const runbooksInput = check.object('runbooks', raw.runbooks, ['requireApproval']);
+  const runbooksInput = check.object('runbooks', raw.runbooks, ['requireApproval', 'approvers']);
   const requireApproval = check.boolean('runbooks.requireApproval', runbooksInput?.requireApproval) ?? profile === 'prod';
+  const approvers: string[] = [];
+  if (runbooksInput?.approvers !== undefined) {
+    const given = runbooksInput.approvers;
+    if (!Array.isArray(given) || given.length === 0 || given.length > 10) {
+      check.problem('runbooks.approvers', given, 'must be a list of 1 to 10 IAM user names, user ARNs or role ARNs (the aws:approve limit)');
+    } else {
+      given.forEach((value: unknown, index: number) => {
+        const approver = check.string(`runbooks.approvers[${index}]`, value, APPROVER_PATTERN,
+          'must be an IAM user name or an IAM user or role ARN such as arn:aws:iam::123456789012:role/oncall');
+        if (approver !== undefined) {
+          approvers.push(approver);
+        }
+      });
+    }
+    if (runbooksInput.requireApproval === false) {
+      check.problem('runbooks.approvers', given, 'is only used with runbooks.requireApproval true');
+    }
+  }
 
   const canaryIntervalMinutes = check.integer('canaryIntervalMinutes', raw.canaryIntervalMinutes, 1, 60) ?? defaults.canaryIntervalMinutes;
 
@@ -340,7 +359,7 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Pla
     ...(arcClusterArn !== undefined ? { arcClusterArn } : {}),
     cartsConsistency,
     ...(cartsWitnessRegion !== undefined ? { cartsWitnessRegion } : {}),
-    runbooks: { requireApproval },
+    runbooks: { requireApproval, approvers },
     observability: { canaryIntervalMinutes },
   };
 }

@@ -82,6 +82,8 @@ export interface PlatformConfig {
   readonly cartsWitnessRegion?: string;
   readonly runbooks: {
     readonly requireApproval: boolean;
+    /** Default approvers of the approval step; without them every execution must name its approvers. */
+    readonly approvers: readonly string[];
   };
   readonly observability: {
     readonly canaryIntervalMinutes: number;

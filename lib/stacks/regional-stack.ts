@@ -266,6 +266,7 @@ export class RegionalStack extends Stack {
       routingMode: config.routingMode,
       topologyParameterName: topologyParameterName(config.appName),
       requireApproval: config.runbooks.requireApproval,
+      ...(config.runbooks.approvers.length > 0 ? { approvers: config.runbooks.approvers } : {}),
       globalDatabases: this.globalDatabaseTopology(props).map((database) => ({
         name: database.name,
         engine: database.engine,

@@ -1,5 +1,6 @@
 import { ConfigError, resolveConfig } from '../../../lib/config/resolve';
 import { PLACEHOLDER_ACCOUNT } from '../../../lib/config/defaults';
+import { synthesize, template } from '../../helpers/platform';
 
 function problemsOf(input: unknown): string[] {
   try {
@@ -154,6 +155,32 @@ describe('validation', () => {
 
   test('rejects an ARC cluster ARN of the wrong shape', () => {
     expect(problemsOf({ arcClusterArn: 'arn:aws:s3:::bucket' })).toEqual([expect.stringMatching(/^arcClusterArn: must be the ARN of an existing ARC cluster/)]);
+  });
+});
+
+describe('runbook approvals', () => {
+  test('prod requires approval by default; approvers are optional defaults', () => {
+    expect(resolveConfig({ profile: 'prod' }).runbooks).toEqual({ requireApproval: true, approvers: [] });
+    expect(resolveConfig({ runbooks: { requireApproval: true, approvers: ['arn:aws:iam::123456789012:role/oncall', 'alice'] } }).runbooks.approvers)
+      .toEqual(['arn:aws:iam::123456789012:role/oncall', 'alice']);
+  });
+
+  test('fails on bad approvers or approvers without approval', () => {
+    expect(problemsOf({ runbooks: { requireApproval: true, approvers: ['arn:aws:s3:::bucket'] } })).toEqual([
+      expect.stringMatching(/^runbooks\.approvers\[0\]: must be an IAM user name or an IAM user or role ARN/),
+    ]);
+    expect(problemsOf({ runbooks: { requireApproval: false, approvers: ['alice'] } })).toEqual([
+      expect.stringMatching(/^runbooks\.approvers: is only used with runbooks\.requireApproval true/),
+    ]);
+    expect(problemsOf({ runbooks: { approvers: [] } })).toEqual([expect.stringMatching(/^runbooks\.approvers: must be a list of 1 to 10/)]);
+  });
+
+  test('the approvers become the document default', () => {
+    const { platform } = synthesize({ runbooks: { requireApproval: true, approvers: ['arn:aws:iam::123456789012:role/oncall'] } });
+    const documents = Object.values(template(platform.regional[0]!).findResources('AWS::SSM::Document'));
+    const failover = documents.find((d) => String(d.Properties.Name).endsWith('-Failover'))!;
+    expect(JSON.stringify(failover.Properties.Content)).toContain('arn:aws:iam::123456789012:role/oncall');
+    expect(JSON.stringify(failover.Properties.Content)).toContain('aws:approve');
   });
 });
 
