@@ -8,7 +8,6 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -16,6 +15,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as synthetics from 'aws-cdk-lib/aws-synthetics';
 import { Construct } from 'constructs';
+import { platformFunction } from '../common/node-function';
 import { SERVICE_NAMES, type Profile, type ServiceName } from '../config/types';
 import { RegionalKey } from '../encryption/regional-key';
 import { storeUrlParameterName, topologyParameterName, type DatabaseName } from '../topology/topology';
@@ -635,13 +635,9 @@ export class RegionalObservability extends Construct {
       resources: [logGroup.logGroupArn],
     }));
 
-    const fn = new NodejsFunction(this, 'RoutingStatePublisher', {
+    const fn = platformFunction(this, 'RoutingStatePublisher', {
       description: 'Publishes RoutingControlOn per Region (EMF) for the overview dashboard',
       entry: path.join(__dirname, 'runtime', 'routing-state.ts'),
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
       // Five endpoints with a 2 s connect and 5 s request timeout each, plus the SSM read.
       timeout: Duration.seconds(45),
       role,
@@ -649,14 +645,6 @@ export class RegionalObservability extends Construct {
       environment: {
         [ENV_TOPOLOGY_PARAMETER]: topologyParameterName(appName),
         [ENV_METRIC_NAMESPACE]: platformMetricNamespace(appName),
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        // Ship the SDK versions the code was tested with instead of the runtime's.
-        bundleAwsSDK: true,
-        forceDockerBundling: false,
       },
     });
     new events.Rule(this, 'RoutingStateSchedule', {

@@ -5,7 +5,6 @@ import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -14,6 +13,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { platformFunction } from '../common/node-function';
 import { wildcardResourceFinding } from '../observability/nag';
 import { runbookNames, type AuroraEngine, type DatabaseName } from '../topology/topology';
 import { restoreAndReconcileDocument, type ReconcileDocument } from './restore-document';
@@ -634,25 +634,13 @@ export class RestoreAndReconcile extends Construct implements ec2.IConnectable {
     if (options.wildcards.length > 0) {
       Validations.of(policy).acknowledge(...options.wildcards.map((w) => ({ id: wildcardResourceFinding(policy, w.resource), reason: w.reason })));
     }
-    const fn = new NodejsFunction(this, id, {
+    const fn = platformFunction(this, id, {
       description: options.description,
       entry: path.join(RUNTIME_DIR, entry),
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
       timeout: options.timeout,
       role,
       logGroup,
-      environment: { ...options.environment, NODE_OPTIONS: '--enable-source-maps' },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
-        // Ship the SDK versions the code was tested with instead of the runtime's.
-        bundleAwsSDK: true,
-        forceDockerBundling: false,
-      },
+      environment: options.environment,
     });
     fn.node.addDependency(policy);
     return fn;

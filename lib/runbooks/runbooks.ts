@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { platformFunction } from '../common/node-function';
 import { runbookNames, type AuroraEngine, type DatabaseName, type RoutingMode } from '../topology/topology';
 import {
   ApprovalSettings,
@@ -289,24 +290,13 @@ export class RegionalRunbooks extends Construct {
     }
     // Written by hand instead of AWSLambdaBasicExecutionRole: only this function's log group.
     logGroup.grantWrite(role);
-    return new NodejsFunction(this, id, {
+    return platformFunction(this, id, {
       description: options.description,
       entry: path.join(RUNTIME_DIR, entry),
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
       timeout: options.timeout,
       role,
       logGroup,
-      environment: { ...options.environment, NODE_OPTIONS: '--enable-source-maps' },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        // Ship the SDK versions the code was tested with instead of the runtime's.
-        bundleAwsSDK: true,
-        forceDockerBundling: false,
-      },
+      environment: options.environment,
     });
   }
 }

@@ -8,6 +8,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { platformFunction } from '../../common/node-function';
 
 export interface MasterSecretRotationProps {
   /** The master secret (created in another stack of this Region; its replicas follow the rotation). */
@@ -140,35 +141,21 @@ export class MasterSecretRotation extends Construct implements ec2.IConnectable 
       reason: 'The ENI actions of a VPC Lambda function: Lambda verifies them at function creation without resource context, so they cannot be scoped; the function can only use its own subnets and security group.',
     });
 
-    this.rotationFunction = new nodejs.NodejsFunction(this, 'Function', {
+    this.rotationFunction = platformFunction(this, 'Function', {
       description: `Rotates the ${props.engine} master secret (single user)`,
       entry: path.join(__dirname, 'runtime', 'index.ts'),
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
       timeout: Duration.seconds(60),
       role: this.role,
-      vpc: props.vpc,
-      vpcSubnets: props.subnets,
-      securityGroups: [this.securityGroup],
+      vpc: { vpc: props.vpc, subnets: props.subnets, securityGroups: [this.securityGroup] },
       logGroup: this.logGroup,
       environment: {
         DATABASE_ENGINE: SECRET_ENGINE[props.engine],
         // Node.js 20+ Lambda runtimes no longer load the Amazon CAs by default; the database
         // certificates chain to the RDS CAs in this bundle (TLS is verified, never downgraded).
         NODE_EXTRA_CA_CERTS: LAMBDA_RUNTIME_CA_BUNDLE,
-        NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
-        // The AWS SDK is bundled (nothing is external but pg's optional native binding) so the
-        // deployed SDK is the version the tests ran against, not whatever the runtime ships.
-        bundleAwsSDK: true,
-        externalModules: ['pg-native'],
-      },
+      // pg's optional native binding is not used.
+      externalModules: ['pg-native'],
     });
     // Lambda checks the ENI permissions when it creates the function.
     this.rotationFunction.node.addDependency(networkPolicy, secretPolicy);
