@@ -2,10 +2,10 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { RegionalChaos } from '../../../lib/chaos/regional-chaos';
-import { resolveConfig } from '../../../lib/config/resolve';
 import type { PlatformConfig } from '../../../lib/config/types';
 import type { RegionalObservability } from '../../../lib/observability/regional-observability';
-import { buildPlatform, type Platform } from '../../../lib/platform';
+import type { Platform } from '../../../lib/platform';
+import { synthesize } from '../../helpers/platform';
 
 /** The whole platform, with each Region's observability and chaos constructs by Region. Built once per configuration. */
 export interface ObservedPlatform {
@@ -25,22 +25,11 @@ export const PROD_THREE_REGIONS: Record<string, unknown> = {
   alarmEmail: 'oncall@example.com',
 };
 
-const cache = new Map<string, ObservedPlatform>();
-
 export function observedPlatform(input: Record<string, unknown>): ObservedPlatform {
-  const key = JSON.stringify(input);
-  const cached = cache.get(key);
-  if (cached !== undefined) {
-    return cached;
-  }
-  const config = resolveConfig({ account: '123456789012', ...input });
-  const app = new App();
-  const platform = buildPlatform(app, config);
+  const { app, config, platform } = synthesize(input);
   const observability = new Map(platform.regional.map((stack) => [stack.region, stack.observability] as const));
   const chaos = new Map(platform.regional.map((stack) => [stack.region, stack.chaos] as const));
-  const result = { app, config, platform, observability, chaos };
-  cache.set(key, result);
-  return result;
+  return { app, config, platform, observability, chaos };
 }
 
 export function regionalTemplate(observed: ObservedPlatform, region: string): Template {
