@@ -1,11 +1,13 @@
-// Two projects: `unit` needs only Node (npm test); `integration` starts real
-// PostgreSQL and MariaDB servers on loopback (npm run test:integration).
+// Two projects: `unit` needs only Node (npm test); `integration` starts real PostgreSQL and MariaDB
+// servers on loopback (npm run test:integration). Type-checking is `tsc --noEmit`, once per run
+// (npm test), so ts-jest only transpiles (tsconfig `isolatedModules`).
 const transform = { '^.+\\.tsx?$': ['ts-jest', { diagnostics: false }] };
 const common = {
   testEnvironment: 'node',
   transform,
   moduleFileExtensions: ['ts', 'js', 'json'],
   roots: ['<rootDir>/test'],
+  setupFiles: ['<rootDir>/test/setup/env.ts'],
 };
 
 module.exports = {
@@ -15,6 +17,7 @@ module.exports = {
       displayName: 'unit',
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/integration/'],
+      globalSetup: '<rootDir>/test/setup/warm-bundles.ts',
     },
     {
       ...common,

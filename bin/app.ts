@@ -22,7 +22,11 @@ function readConfigFile(path: string): unknown {
 
 function main(): void {
   // Templates are written only by app.synth() below; a bad configuration exits before it.
-  const app = new App();
+  // CDK's built-in template validator (a WASM rule engine) more than doubles synth time; cfn-lint checks
+  // every template instead (.ci/run, `npm run lint:templates`). `-c cfnValidation=true` turns it back on.
+  const probe = new App({ autoSynth: false });
+  const cfnValidation = probe.node.tryGetContext('cfnValidation') as unknown;
+  const app = new App({ builtinCloudFormationValidation: cfnValidation === true || cfnValidation === 'true' });
   const configPath = app.node.tryGetContext('config') as unknown;
   let config;
   try {

@@ -2,9 +2,9 @@ import type { Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { bundle } from './bundle';
 
 export interface PlatformFunctionProps {
   readonly description: string;
@@ -22,17 +22,27 @@ export interface PlatformFunctionProps {
   readonly externalModules?: readonly string[];
 }
 
+/** The runtime every platform function uses (cdk-nag AwsSolutions-L1: the newest Node.js). */
+export const PLATFORM_FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
 /**
- * Every Lambda function of the platform: the newest Node.js runtime (cdk-nag AwsSolutions-L1),
- * ARM64, bundled locally by esbuild (no Docker) with the AWS SDK inside, so the deployed SDK is
+ * Every Lambda function of the platform: the newest Node.js runtime, ARM64, bundled in-process by
+ * esbuild once per content (lib/common/bundle.ts) with the AWS SDK inside, so the deployed SDK is
  * the version the tests ran against rather than whatever the runtime ships.
  */
-export function platformFunction(scope: Construct, id: string, props: PlatformFunctionProps): NodejsFunction {
-  return new NodejsFunction(scope, id, {
-    description: props.description,
+export function platformFunction(scope: Construct, id: string, props: PlatformFunctionProps): lambda.Function {
+  const code = bundle({
     entry: props.entry,
-    handler: 'handler',
-    runtime: lambda.Runtime.NODEJS_24_X,
+    outputFile: 'index.js',
+    target: 'node24',
+    sourceMap: true,
+    external: props.externalModules ?? [],
+  });
+  return new lambda.Function(scope, id, {
+    description: props.description,
+    code: lambda.Code.fromAsset(code.directory),
+    handler: 'index.handler',
+    runtime: PLATFORM_FUNCTION_RUNTIME,
     architecture: lambda.Architecture.ARM_64,
     memorySize: props.memorySize ?? 256,
     timeout: props.timeout,
@@ -42,13 +52,5 @@ export function platformFunction(scope: Construct, id: string, props: PlatformFu
       ? { vpc: props.vpc.vpc, vpcSubnets: props.vpc.subnets, securityGroups: props.vpc.securityGroups }
       : {}),
     environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
-    bundling: {
-      minify: true,
-      sourceMap: true,
-      target: 'node24',
-      bundleAwsSDK: true,
-      forceDockerBundling: false,
-      ...(props.externalModules !== undefined ? { externalModules: [...props.externalModules] } : {}),
-    },
   });
 }

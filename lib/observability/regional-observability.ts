@@ -8,7 +8,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -134,7 +134,7 @@ export class RegionalObservability extends Construct {
   readonly peersImpairedAlarm: cloudwatch.CompositeAlarm;
   readonly dashboard: cloudwatch.Dashboard;
   readonly overviewDashboard?: cloudwatch.Dashboard;
-  readonly routingStatePublisher: NodejsFunction;
+  readonly routingStatePublisher: lambda.Function;
 
   private readonly props: RegionalObservabilityProps;
   private readonly alarmMap = new Map<string, cloudwatch.Alarm>();
@@ -607,7 +607,7 @@ export class RegionalObservability extends Construct {
     });
   }
 
-  private createRoutingStatePublisher(): NodejsFunction {
+  private createRoutingStatePublisher(): lambda.Function {
     const { appName, region } = this.props;
     const stack = Stack.of(this);
     const logGroup = new logs.LogGroup(this, 'RoutingStateLogs', {

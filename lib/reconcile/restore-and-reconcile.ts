@@ -5,7 +5,7 @@ import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -97,10 +97,10 @@ const RUNTIME_DIR = path.join(__dirname, 'runtime', 'handlers');
 const REPORTS = 'reports';
 
 export interface RestoreAndReconcileFunctions {
-  readonly find: NodejsFunction;
-  readonly copy: NodejsFunction;
-  readonly cleanup: NodejsFunction;
-  readonly report: NodejsFunction;
+  readonly find: lambda.Function;
+  readonly copy: lambda.Function;
+  readonly cleanup: lambda.Function;
+  readonly report: lambda.Function;
 }
 
 /**
@@ -621,7 +621,7 @@ export class RestoreAndReconcile extends Construct implements ec2.IConnectable {
       readonly wildcards: readonly { readonly resource: string; readonly reason: string }[];
       readonly topic?: sns.ITopic;
     },
-  ): NodejsFunction {
+  ): lambda.Function {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, { encryptionKey: this.logKey, retention: this.retention, removalPolicy: RemovalPolicy.RETAIN });
     const role = new iam.Role(this, `${id}Role`, { description: options.description, assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     const policy = new iam.Policy(this, `${id}Policy`, { roles: [role], statements: [...options.statements] });

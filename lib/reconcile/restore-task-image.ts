@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as esbuild from 'esbuild';
+import { bundle } from '../common/bundle';
 
 export const TASK_ENTRY = path.join(__dirname, 'task', 'main.ts');
 export const BASE_IMAGE = 'public.ecr.aws/docker/library/node:22-slim';
@@ -41,30 +41,24 @@ export function dockerfile(options: TaskImageOptions): string {
 }
 
 /**
- * Bundles the task and writes the Dockerfile into `directory`, emptied first. The construct
+ * Bundles the task (once per content, lib/common/bundle.ts) and writes it with the Dockerfile into
+ * `directory`, emptied first. The construct
  * passes `<cloud assembly>/reconcile-task-<node.addr>`: one directory per construct and
  * assembly, so parallel synths (test workers) never share one, reruns overwrite it, and
  * nothing is left outside the assembly. The asset hash depends only on the content, so the
  * image is rebuilt only when the task or its Dockerfile changes.
  */
 export function stageTaskImage(directory: string, options: TaskImageOptions): string {
-  fs.rmSync(directory, { recursive: true, force: true });
-  fs.mkdirSync(directory, { recursive: true });
-  esbuild.buildSync({
-    entryPoints: [TASK_ENTRY],
-    outfile: path.join(directory, 'task.js'),
-    bundle: true,
-    platform: 'node',
+  const task = bundle({
+    entry: TASK_ENTRY,
+    outputFile: 'task.js',
     target: 'node22',
-    format: 'cjs',
-    minify: true,
-    // No source map: it would embed this machine's paths and change the asset hash per machine.
-    sourcemap: false,
-    legalComments: 'none',
     // pg's optional native binding is not installed; pg falls back to its JavaScript client.
     external: ['pg-native'],
-    logLevel: 'silent',
   });
+  fs.rmSync(directory, { recursive: true, force: true });
+  fs.mkdirSync(directory, { recursive: true });
+  fs.copyFileSync(path.join(task.directory, 'task.js'), path.join(directory, 'task.js'));
   fs.writeFileSync(path.join(directory, 'Dockerfile'), dockerfile(options));
   return directory;
 }

@@ -3,7 +3,6 @@ import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -275,7 +274,7 @@ export class RegionalRunbooks extends Construct {
       readonly retention: logs.RetentionDays;
       readonly statements: readonly iam.PolicyStatement[];
     },
-  ): NodejsFunction {
+  ): lambda.Function {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, {
       retention: options.retention,
       removalPolicy: RemovalPolicy.RETAIN,

@@ -4,7 +4,6 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -43,7 +42,7 @@ export class MasterSecretRotation extends Construct implements ec2.IConnectable 
   /** The function's security group; all egress is allowed (database, Secrets Manager endpoint). */
   readonly securityGroup: ec2.SecurityGroup;
   readonly connections: ec2.Connections;
-  readonly rotationFunction: nodejs.NodejsFunction;
+  readonly rotationFunction: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
   readonly schedule: secretsmanager.RotationSchedule;
