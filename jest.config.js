@@ -17,7 +17,8 @@ module.exports = {
       displayName: 'unit',
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/integration/'],
-      globalSetup: '<rootDir>/test/setup/warm-bundles.ts',
+      globalSetup: '<rootDir>/test/setup/unit-global-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/unit-global-teardown.ts',
     },
     {
       ...common,

@@ -42,6 +42,9 @@ export interface Bundle {
 interface ManifestInput {
   readonly file: string;
   readonly sha256: string;
+  /** Size and modification time seen when hashed: an input whose stat is unchanged is not read again. */
+  readonly size: number;
+  readonly mtimeMs: number;
 }
 
 interface Manifest {
@@ -49,18 +52,22 @@ interface Manifest {
   readonly contentHash: string;
 }
 
-const fileHashes = new Map<string, string>();
-
 function sha256File(file: string): string | undefined {
-  const stat = fs.statSync(file, { throwIfNoEntry: false });
-  if (stat === undefined) return undefined;
-  const key = `${file}\0${stat.size}\0${stat.mtimeMs}`;
-  let hash = fileHashes.get(key);
-  if (hash === undefined) {
-    hash = createHash('sha256').update(new Uint8Array(fs.readFileSync(file))).digest('hex');
-    fileHashes.set(key, hash);
-  }
-  return hash;
+  return fs.existsSync(file) ? createHash('sha256').update(new Uint8Array(fs.readFileSync(file))).digest('hex') : undefined;
+}
+
+function describeInput(file: string): ManifestInput | undefined {
+  const stat = fs.statSync(path.join(PROJECT_ROOT, file), { throwIfNoEntry: false });
+  const sha256 = stat === undefined ? undefined : sha256File(path.join(PROJECT_ROOT, file));
+  return stat === undefined || sha256 === undefined ? undefined : { file, sha256, size: stat.size, mtimeMs: stat.mtimeMs };
+}
+
+/** Unchanged when its stat is the one recorded, or (after a checkout or a touch) when its content still hashes the same. */
+function isUnchanged(input: ManifestInput): boolean {
+  const stat = fs.statSync(path.join(PROJECT_ROOT, input.file), { throwIfNoEntry: false });
+  if (stat === undefined) return false;
+  if (stat.size === input.size && stat.mtimeMs === input.mtimeMs) return true;
+  return stat.size === input.size && sha256File(path.join(PROJECT_ROOT, input.file)) === input.sha256;
 }
 
 function buildOptions(spec: BundleSpec): BuildOptions {
@@ -104,7 +111,7 @@ function readManifest(file: string): Manifest | undefined {
 
 function isCurrent(manifest: Manifest, directory: string): boolean {
   if (!fs.existsSync(directory)) return false;
-  return manifest.inputs.every((input) => sha256File(path.join(PROJECT_ROOT, input.file)) === input.sha256);
+  return manifest.inputs.every(isUnchanged);
 }
 
 /** Writes `files` into a fresh directory and moves it into place atomically (parallel synths may race). */
@@ -159,8 +166,8 @@ export function bundle(spec: BundleSpec): Bundle {
   const directory = path.join(CACHE_ROOT, 'outputs', contentHash);
   publish(directory, files);
   const inputs = Object.keys(result.metafile?.inputs ?? {})
-    .map((file) => ({ file, sha256: sha256File(path.join(PROJECT_ROOT, file)) }))
-    .filter((input): input is ManifestInput => input.sha256 !== undefined);
+    .map(describeInput)
+    .filter((input): input is ManifestInput => input !== undefined);
   fs.mkdirSync(path.dirname(manifestFile), { recursive: true });
   writeAtomically(manifestFile, JSON.stringify({ inputs, contentHash } satisfies Manifest));
   pruneOutputs();

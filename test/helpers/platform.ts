@@ -13,7 +13,7 @@ export interface Synthesized {
 
 const cache = new Map<string, Synthesized>();
 
-/** Builds (once per configuration) the whole platform from a raw configuration object. */
+/** Builds (once per configuration and test file) the whole platform from a raw configuration object. */
 export function synthesize(input: Record<string, unknown> = {}): Synthesized {
   const key = JSON.stringify(input);
   const cached = cache.get(key);
@@ -21,15 +21,23 @@ export function synthesize(input: Record<string, unknown> = {}): Synthesized {
     return cached;
   }
   const config = resolveConfig({ account: '123456789012', ...input });
-  const app = new App();
+  const app = new App({ builtinCloudFormationValidation: false });
   const platform = buildPlatform(app, config);
   const result = { app, config, platform };
   cache.set(key, result);
   return result;
 }
 
+const templates = new WeakMap<Stack, Template>();
+
+/** The stack's template, parsed (and checked for cycles) once per test file. */
 export function template(stack: Stack): Template {
-  return Template.fromStack(stack);
+  let parsed = templates.get(stack);
+  if (parsed === undefined) {
+    parsed = Template.fromStack(stack);
+    templates.set(stack, parsed);
+  }
+  return parsed;
 }
 
 /** cdk-nag AwsSolutions findings that are not acknowledged, as readable lines. */

@@ -1,10 +1,10 @@
-import { synthesize, template } from '../../helpers/platform';
+import { platformTemplates } from '../../helpers/assemblies';
 
 const PROD = { profile: 'prod', regions: ['us-east-1', 'us-west-2', 'eu-west-1'] };
 
 describe('checkout cache', () => {
   test('TLS required, encrypted at rest with the Region key, AUTH token from Secrets Manager', () => {
-    const t = template(synthesize({}).platform.regional[0]!);
+    const t = platformTemplates({}).regional[0]!;
     const group = Object.values(t.findResources('AWS::ElastiCache::ReplicationGroup'))[0]!;
     expect(group.Properties).toEqual(expect.objectContaining({
       Engine: 'valkey',
@@ -19,13 +19,13 @@ describe('checkout cache', () => {
   });
 
   test('prod: a replica, Multi-AZ and automatic failover', () => {
-    const t = template(synthesize(PROD).platform.regional[0]!);
+    const t = platformTemplates(PROD).regional[0]!;
     const group = Object.values(t.findResources('AWS::ElastiCache::ReplicationGroup'))[0]!;
     expect(group.Properties).toEqual(expect.objectContaining({ NumCacheClusters: 2, MultiAZEnabled: true, AutomaticFailoverEnabled: true }));
   });
 
   test('reachable only from the checkout service', () => {
-    const t = template(synthesize({}).platform.regional[0]!);
+    const t = platformTemplates({}).regional[0]!;
     const rules = Object.values(t.findResources('AWS::EC2::SecurityGroupIngress'))
       .map((r) => r.Properties)
       .filter((p) => JSON.stringify(p.GroupId).includes('CheckoutCacheSecurityGroup'));
@@ -37,7 +37,7 @@ describe('checkout cache', () => {
 
 describe('order events broker', () => {
   test('dev: private single-instance RabbitMQ with logs and generated credentials', () => {
-    const t = template(synthesize({}).platform.regional[0]!);
+    const t = platformTemplates({}).regional[0]!;
     const broker = Object.values(t.findResources('AWS::AmazonMQ::Broker'))[0]!;
     expect(broker.Properties).toEqual(expect.objectContaining({
       EngineType: 'RABBITMQ',
@@ -51,20 +51,20 @@ describe('order events broker', () => {
   });
 
   test('prod: a Multi-AZ cluster', () => {
-    const t = template(synthesize(PROD).platform.regional[0]!);
+    const t = platformTemplates(PROD).regional[0]!;
     const broker = Object.values(t.findResources('AWS::AmazonMQ::Broker'))[0]!;
     expect(broker.Properties.DeploymentMode).toBe('CLUSTER_MULTI_AZ');
     expect(broker.Properties.SubnetIds).toHaveLength(3);
   });
 
   test('the AMQPS address comes from the broker resource itself', () => {
-    const t = template(synthesize({}).platform.regional[0]!);
+    const t = platformTemplates({}).regional[0]!;
     const values = Object.values(t.findResources('AWS::SSM::Parameter')).map((p) => JSON.stringify(p.Properties.Value));
     expect(values).toContainEqual(expect.stringMatching(/^\{"Fn::Select":\[0,\{"Fn::GetAtt":\["OrderEventsBroker\w+","AmqpEndpoints"\]\}\]\}$/));
   });
 
   test('reachable only from the orders service on AMQPS', () => {
-    const t = template(synthesize({}).platform.regional[0]!);
+    const t = platformTemplates({}).regional[0]!;
     const rules = Object.values(t.findResources('AWS::EC2::SecurityGroupIngress'))
       .map((r) => r.Properties)
       .filter((p) => JSON.stringify(p.GroupId).includes('OrderEventsSecurityGroup'));

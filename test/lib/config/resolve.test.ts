@@ -1,6 +1,6 @@
 import { ConfigError, resolveConfig } from '../../../lib/config/resolve';
 import { PLACEHOLDER_ACCOUNT } from '../../../lib/config/defaults';
-import { synthesize, template } from '../../helpers/platform';
+import { platformTemplates } from '../../helpers/assemblies';
 
 function problemsOf(input: unknown): string[] {
   try {
@@ -176,8 +176,8 @@ describe('runbook approvals', () => {
   });
 
   test('the approvers become the document default', () => {
-    const { platform } = synthesize({ runbooks: { requireApproval: true, approvers: ['arn:aws:iam::123456789012:role/oncall'] } });
-    const documents = Object.values(template(platform.regional[0]!).findResources('AWS::SSM::Document'));
+    const platform = platformTemplates({ runbooks: { requireApproval: true, approvers: ['arn:aws:iam::123456789012:role/oncall'] } });
+    const documents = Object.values(platform.regional[0]!.findResources('AWS::SSM::Document'));
     const failover = documents.find((d) => String(d.Properties.Name).endsWith('-Failover'))!;
     expect(JSON.stringify(failover.Properties.Content)).toContain('arn:aws:iam::123456789012:role/oncall');
     expect(JSON.stringify(failover.Properties.Content)).toContain('aws:approve');

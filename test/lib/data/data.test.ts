@@ -1,9 +1,9 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { synthesize, template } from '../../helpers/platform';
+import { platformTemplates } from '../../helpers/assemblies';
 
 describe('Aurora global databases', () => {
-  const { platform } = synthesize({ profile: 'prod', regions: ['us-east-1', 'us-west-2', 'eu-west-1'] });
-  const global = template(platform.globalData);
+  const platform = platformTemplates({ profile: 'prod', regions: ['us-east-1', 'us-west-2', 'eu-west-1'] });
+  const global = platform.globalData;
 
   test('two encrypted, deletion-protected global clusters with pinned engines', () => {
     global.hasResourceProperties('AWS::RDS::GlobalCluster', { GlobalClusterIdentifier: 'retail-catalog', Engine: 'aurora-mysql', EngineVersion: Match.stringLikeRegexp('^8\\.0\\.mysql_aurora\\.3\\.'), StorageEncrypted: true, DeletionProtection: true });
@@ -20,7 +20,7 @@ describe('Aurora global databases', () => {
   });
 
   test('the primary member carries master credentials and the database name', () => {
-    const primary = template(platform.regional[0]!);
+    const primary = platform.regional[0]!;
     primary.hasResourceProperties('AWS::RDS::DBCluster', {
       DBClusterIdentifier: 'retail-catalog-us-east-1',
       GlobalClusterIdentifier: 'retail-catalog',
@@ -35,8 +35,8 @@ describe('Aurora global databases', () => {
   });
 
   test('secondaries carry no master credentials and no database name', () => {
-    for (const stack of platform.regional.slice(1)) {
-      for (const cluster of Object.values(template(stack).findResources('AWS::RDS::DBCluster'))) {
+    for (const stack of platform.regionalStacks.slice(1)) {
+      for (const cluster of Object.values(stack.template.findResources('AWS::RDS::DBCluster'))) {
         expect(cluster.Properties.MasterUsername).toBeUndefined();
         expect(cluster.Properties.MasterUserPassword).toBeUndefined();
         expect(cluster.Properties.DatabaseName).toBeUndefined();
@@ -47,13 +47,13 @@ describe('Aurora global databases', () => {
   });
 
   test('no burstable instance classes; prod has a writer and a reader per cluster', () => {
-    const instances = Object.values(template(platform.regional[1]!).findResources('AWS::RDS::DBInstance'));
+    const instances = Object.values(platform.regional[1]!.findResources('AWS::RDS::DBInstance'));
     expect(instances).toHaveLength(4);
     expect(instances.every((i) => i.Properties.DBInstanceClass === 'db.r6g.large')).toBe(true);
   });
 
   test('database security groups admit only the peered Regions\' application subnets besides their service', () => {
-    const t = template(platform.regional[0]!);
+    const t = platform.regional[0]!;
     const groups = t.findResources('AWS::EC2::SecurityGroup', { Properties: { GroupDescription: Match.stringLikeRegexp('^orders database') } });
     const rules = Object.values(groups)[0]!.Properties.SecurityGroupIngress as { CidrIp: string; FromPort: number }[];
     expect(rules.map((r) => `${r.CidrIp}:${r.FromPort}`).sort()).toEqual([
@@ -63,14 +63,14 @@ describe('Aurora global databases', () => {
   });
 
   test('services reach the global writer endpoint through the Region\'s own parameter', () => {
-    const t = template(platform.regional[2]!);
+    const t = platform.regional[2]!;
     t.hasResourceProperties('AWS::SSM::Parameter', { Description: 'host:port of the orders global writer endpoint', Value: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([':5433']) ]) }) });
   });
 });
 
 describe('carts global table', () => {
   test('a replica per Region with PITR and deletion protection', () => {
-    const t = template(synthesize({ regions: ['us-east-1', 'us-west-2', 'eu-west-1'] }).platform.globalData);
+    const t = platformTemplates({ regions: ['us-east-1', 'us-west-2', 'eu-west-1'] }).globalData;
     const table = Object.values(t.findResources('AWS::DynamoDB::GlobalTable'))[0]!;
     expect(table.Properties.TableName).toBe('retail-carts');
     expect(table.Properties.Replicas.map((r: { Region: string }) => r.Region).sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2']);
@@ -83,7 +83,7 @@ describe('carts global table', () => {
   });
 
   test('multi-Region strong consistency when the configuration qualifies', () => {
-    const t = template(synthesize({ regions: ['us-east-1', 'us-east-2', 'us-west-2'], cartsConsistency: 'strong' }).platform.globalData);
+    const t = platformTemplates({ regions: ['us-east-1', 'us-east-2', 'us-west-2'], cartsConsistency: 'strong' }).globalData;
     t.hasResourceProperties('AWS::DynamoDB::GlobalTable', { MultiRegionConsistency: 'STRONG' });
   });
 });

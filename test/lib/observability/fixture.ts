@@ -5,7 +5,7 @@ import type { RegionalChaos } from '../../../lib/chaos/regional-chaos';
 import type { PlatformConfig } from '../../../lib/config/types';
 import type { RegionalObservability } from '../../../lib/observability/regional-observability';
 import type { Platform } from '../../../lib/platform';
-import { synthesize } from '../../helpers/platform';
+import { synthesize, template } from '../../helpers/platform';
 
 /** The whole platform, with each Region's observability and chaos constructs by Region. Built once per configuration. */
 export interface ObservedPlatform {
@@ -37,7 +37,7 @@ export function regionalTemplate(observed: ObservedPlatform, region: string): Te
   if (stack === undefined) {
     throw new Error(`no regional stack in ${region}`);
   }
-  return Template.fromStack(stack);
+  return template(stack);
 }
 
 export function regionalStacks(observed: ObservedPlatform): readonly Stack[] {

@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { synthesize, template } from '../../helpers/platform';
+import { platformTemplates } from '../../helpers/assemblies';
 
 type ContainerDefinition = {
   Name: string;
@@ -11,7 +11,7 @@ type ContainerDefinition = {
 };
 
 function containers(stackIndex = 1): Map<string, ContainerDefinition> {
-  const t = template(synthesize({}).platform.regional[stackIndex]!);
+  const t = platformTemplates({}).regional[stackIndex]!;
   const result = new Map<string, ContainerDefinition>();
   for (const [id, resource] of Object.entries(t.findResources('AWS::ECS::TaskDefinition'))) {
     const service = /^Services(Ui|Catalog|Carts|Checkout|Orders)TaskDefinition/.exec(id)?.[1]?.toLowerCase();
@@ -84,13 +84,13 @@ describe('wiring of the 1.x images', () => {
   test('images come through the Region\'s ECR pull-through cache of Amazon ECR Public', () => {
     const image = JSON.stringify(defs.get('carts')!.Image);
     expect(image).toContain('retail-public/aws-containers/retail-store-sample-cart:1.6.2');
-    const t = template(synthesize({}).platform.regional[1]!);
+    const t = platformTemplates({}).regional[1]!;
     t.hasResourceProperties('AWS::ECR::PullThroughCacheRule', { EcrRepositoryPrefix: 'retail-public', UpstreamRegistryUrl: 'public.ecr.aws' });
   });
 });
 
 describe('services', () => {
-  const t = template(synthesize({ profile: 'prod' }).platform.regional[0]!);
+  const t = platformTemplates({ profile: 'prod' }).regional[0]!;
 
   test('circuit breaker with rollback, 100% minimum healthy in prod, Service Connect', () => {
     const services = t.findResources('AWS::ECS::Service');

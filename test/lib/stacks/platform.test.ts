@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { stackNames } from '../../../lib/platform';
-import { allStacks, nagViolations, synthesize, template } from '../../helpers/platform';
+import { platformTemplates, sharedNagViolations } from '../../helpers/assemblies';
+import { allStacks, synthesize } from '../../helpers/platform';
 
 const DEFAULT = {};
 const PROD_THREE_REGIONS = { profile: 'prod', regions: ['us-east-1', 'us-west-2', 'eu-west-1'], domainName: 'shop.example.com', hostedZoneId: 'Z0123456789ABCDEFGHIJ', alarmEmail: 'oncall@example.com' };
@@ -57,13 +58,13 @@ describe.each([
   ['active/active', ACTIVE_ACTIVE],
 ])('cdk-nag AwsSolutions (%s)', (_name, input) => {
   test('has no unacknowledged finding', () => {
-    expect(nagViolations(synthesize(input).app)).toEqual([]);
+    expect(sharedNagViolations(input)).toEqual([]);
   });
 });
 
 describe('stateful resources keep their logical ids', () => {
   test('regional databases, cache and broker', () => {
-    const t = template(synthesize(DEFAULT).platform.regional[0]!);
+    const t = platformTemplates(DEFAULT).regional[0]!;
     const ids = (type: string) => Object.keys(t.findResources(type)).sort();
     expect(ids('AWS::RDS::DBCluster')).toEqual([expect.stringMatching(/^CatalogDatabaseCluster/), expect.stringMatching(/^OrdersDatabaseCluster/)]);
     expect(ids('AWS::ElastiCache::ReplicationGroup')).toEqual([expect.stringMatching(/^CheckoutCacheReplicationGroup/)]);
@@ -71,7 +72,7 @@ describe('stateful resources keep their logical ids', () => {
   });
 
   test('global clusters and the carts table', () => {
-    const t = template(synthesize(DEFAULT).platform.globalData);
+    const t = platformTemplates(DEFAULT).globalData;
     expect(Object.keys(t.findResources('AWS::RDS::GlobalCluster')).sort()).toEqual([
       expect.stringMatching(/^CatalogGlobalCluster/),
       expect.stringMatching(/^OrdersGlobalCluster/),
@@ -80,8 +81,8 @@ describe('stateful resources keep their logical ids', () => {
   });
 
   test('every stateful resource is retained on stack deletion', () => {
-    for (const stack of allStacks(synthesize(DEFAULT).platform)) {
-      const t = template(stack);
+    for (const stack of platformTemplates(DEFAULT).all) {
+      const t = stack.template;
       for (const type of ['AWS::RDS::DBCluster', 'AWS::RDS::GlobalCluster', 'AWS::DynamoDB::GlobalTable', 'AWS::KMS::Key', 'AWS::S3::Bucket', 'AWS::Logs::LogGroup', 'AWS::AmazonMQ::Broker']) {
         for (const [id, resource] of Object.entries(t.findResources(type))) {
           expect([id, resource.DeletionPolicy]).toEqual([id, 'Retain']);
@@ -93,7 +94,7 @@ describe('stateful resources keep their logical ids', () => {
 
 describe('regional stack outputs', () => {
   test('publishes the store URL and the topology parameter name', () => {
-    const t = template(synthesize(DEFAULT).platform.regional[1]!);
+    const t = platformTemplates(DEFAULT).regional[1]!;
     t.hasOutput('TopologyParameter', { Value: '/retail/platform/topology' });
     t.hasOutput('StoreUrl', { Value: Match.objectLike({ 'Fn::Join': Match.anyValue() }) });
   });

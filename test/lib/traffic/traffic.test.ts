@@ -1,14 +1,14 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { synthesize, template } from '../../helpers/platform';
+import { platformTemplates } from '../../helpers/assemblies';
 
 const DOMAIN = { domainName: 'shop.example.com', hostedZoneId: 'Z0123456789ABCDEFGHIJ' };
 
 describe('ARC routing controls', () => {
-  const { platform } = synthesize({ regions: ['us-east-1', 'us-west-2', 'eu-west-1'] });
-  const t = template(platform.trafficControl);
+  const platform = platformTemplates({ regions: ['us-east-1', 'us-west-2', 'eu-west-1'] });
+  const t = platform.trafficControl;
 
   test('is in us-west-2 with a cluster, a control panel and one control per Region', () => {
-    expect(platform.trafficControl.region).toBe('us-west-2');
+    expect(platform.all.find((stack) => stack.name === 'retail-traffic-control')?.region).toBe('us-west-2');
     t.resourceCountIs('AWS::Route53RecoveryControl::Cluster', 1);
     t.resourceCountIs('AWS::Route53RecoveryControl::ControlPanel', 1);
     t.resourceCountIs('AWS::Route53RecoveryControl::RoutingControl', 3);
@@ -21,7 +21,7 @@ describe('ARC routing controls', () => {
   });
 
   test('an existing cluster is used instead of creating one', () => {
-    const shared = template(synthesize({ arcClusterArn: 'arn:aws:route53-recovery-control::123456789012:cluster/abc-123' }).platform.trafficControl);
+    const shared = platformTemplates({ arcClusterArn: 'arn:aws:route53-recovery-control::123456789012:cluster/abc-123' }).trafficControl;
     shared.resourceCountIs('AWS::Route53RecoveryControl::Cluster', 0);
     shared.hasResourceProperties('AWS::Route53RecoveryControl::ControlPanel', { ClusterArn: 'arn:aws:route53-recovery-control::123456789012:cluster/abc-123' });
   });
@@ -29,35 +29,35 @@ describe('ARC routing controls', () => {
 
 describe('Route 53 health checks and records', () => {
   test('each Region\'s health check follows its own Region\'s routing control', () => {
-    const { platform } = synthesize({ regions: ['us-east-1', 'us-west-2', 'eu-west-1'] });
-    for (const stack of platform.regional) {
-      const check = Object.values(template(stack).findResources('AWS::Route53::HealthCheck'))[0]!;
+    const platform = platformTemplates({ regions: ['us-east-1', 'us-west-2', 'eu-west-1'] });
+    for (const stack of platform.regionalStacks) {
+      const check = Object.values(stack.template.findResources('AWS::Route53::HealthCheck'))[0]!;
       expect(check.Properties.HealthCheckConfig.Type).toBe('RECOVERY_CONTROL');
       expect(JSON.stringify(check.Properties.HealthCheckConfig.RoutingControlArn)).toContain(`RoutingControl${stack.region.replace(/-/g, '')}`);
     }
   });
 
   test('without a domain: no records, and the output says so', () => {
-    const t = template(synthesize({}).platform.regional[0]!);
+    const t = platformTemplates({}).regional[0]!;
     t.resourceCountIs('AWS::Route53::RecordSet', 0);
     t.hasOutput('*', { Value: Match.stringLikeRegexp('^none: no domainName is configured') });
   });
 
   test('two Regions active/standby: PRIMARY and SECONDARY failover records', () => {
-    const { platform } = synthesize(DOMAIN);
-    const [primary, secondary] = platform.regional.map((stack) => template(stack));
+    const platform = platformTemplates(DOMAIN);
+    const [primary, secondary] = platform.regional;
     primary!.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'shop.example.com.', Type: 'A', Failover: 'PRIMARY', SetIdentifier: 'us-east-1', HealthCheckId: Match.anyValue() });
     secondary!.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'shop.example.com.', Type: 'A', Failover: 'SECONDARY', SetIdentifier: 'us-west-2', HealthCheckId: Match.anyValue() });
     primary!.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'us-east-1.shop.example.com.', Type: 'A' });
   });
 
   test('active/active: latency records', () => {
-    const { platform } = synthesize({ ...DOMAIN, routingMode: 'active-active' });
-    template(platform.regional[1]!).hasResourceProperties('AWS::Route53::RecordSet', { Name: 'shop.example.com.', Region: 'us-west-2', SetIdentifier: 'us-west-2' });
+    const platform = platformTemplates({ ...DOMAIN, routingMode: 'active-active' });
+    platform.regional[1]!.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'shop.example.com.', Region: 'us-west-2', SetIdentifier: 'us-west-2' });
   });
 
   test('with a domain the load balancer serves HTTPS and redirects HTTP', () => {
-    const t = template(synthesize(DOMAIN).platform.regional[0]!);
+    const t = platformTemplates(DOMAIN).regional[0]!;
     t.hasResourceProperties('AWS::CertificateManager::Certificate', { DomainName: 'shop.example.com', SubjectAlternativeNames: ['us-east-1.shop.example.com'] });
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Protocol: 'HTTPS' });
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, DefaultActions: [Match.objectLike({ Type: 'redirect' })] });
@@ -66,9 +66,9 @@ describe('Route 53 health checks and records', () => {
 
 describe('published topology', () => {
   test('every Region publishes ARC endpoints, routing controls, safety rule and database members', () => {
-    const { platform } = synthesize({ regions: ['us-east-1', 'us-west-2', 'eu-west-1'] });
-    for (const stack of platform.regional) {
-      const parameter = Object.values(template(stack).findResources('AWS::SSM::Parameter', { Properties: { Name: '/retail/platform/topology' } }))[0]!;
+    const platform = platformTemplates({ regions: ['us-east-1', 'us-west-2', 'eu-west-1'] });
+    for (const stack of platform.regionalStacks) {
+      const parameter = Object.values(stack.template.findResources('AWS::SSM::Parameter', { Properties: { Name: '/retail/platform/topology' } }))[0]!;
       const value = JSON.stringify(parameter.Properties.Value);
       for (const expected of ['clusterEndpoints', 'routingControls', 'safetyRuleArns', 'retail-catalog-eu-west-1', 'retail-orders-us-east-1', 'retail-Failover']) {
         expect(value).toContain(expected);
