@@ -1,3 +1,4 @@
+import { templatePaths } from './compare';
 import { AssetManifestArtifact, CloudAssembly, NestedCloudAssemblyArtifact, type CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 
 /** A CloudFormation template as JSON. */
@@ -33,12 +34,7 @@ const LOGICAL_ID_METADATA = 'aws:cdk:logicalId';
  */
 function logicalIdPathsOf(stack: CloudFormationStackArtifact): Record<string, string> {
   const template = stack.template as CfnTemplate;
-  const paths: Record<string, string> = {};
-  const resources = (template.Resources ?? {}) as Record<string, { Metadata?: Record<string, unknown> }>;
-  for (const [logicalId, resource] of Object.entries(resources)) {
-    const path = resource?.Metadata?.['aws:cdk:path'];
-    if (typeof path === 'string') paths[logicalId] = path;
-  }
+  const paths = templatePaths(template);
   const ownIds = new Set<string>();
   for (const section of ['Resources', 'Parameters', 'Conditions', 'Outputs', 'Rules', 'Mappings']) {
     for (const id of Object.keys((template[section] ?? {}) as object)) ownIds.add(id);

@@ -152,6 +152,17 @@ function summarize(logicalId: string, change: ResourceDifference, paths: Readonl
   };
 }
 
+/** Logical id -> `aws:cdk:path` metadata of each resource, as `cdk diff` reads it from both templates. */
+export function templatePaths(template: CfnTemplate): Record<string, string> {
+  const paths: Record<string, string> = {};
+  const resources = (template.Resources ?? {}) as Record<string, { Metadata?: Record<string, unknown> } | undefined>;
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    const path = resource?.Metadata?.['aws:cdk:path'];
+    if (typeof path === 'string') paths[logicalId] = path;
+  }
+  return paths;
+}
+
 function otherSectionsOf(diff: TemplateDiff): Record<string, number> {
   const sections: Record<string, number> = {
     AWSTemplateFormatVersion: diff.awsTemplateFormatVersion?.isDifferent ? 1 : 0,
@@ -176,7 +187,12 @@ export function compareStack(base: SynthesizedStack | undefined, head: Synthesiz
   const newTemplate: CfnTemplate = head?.template ?? {};
   const diff = fullDiff(oldTemplate, newTemplate);
   hideCdkMetadata(diff);
-  const constructPaths = { ...(base?.logicalIdPaths ?? {}), ...(head?.logicalIdPaths ?? {}) };
+  const constructPaths = {
+    ...(base?.logicalIdPaths ?? {}),
+    ...templatePaths(oldTemplate),
+    ...templatePaths(newTemplate),
+    ...(head?.logicalIdPaths ?? {}),
+  };
   const hashPattern = hashPatternOf(assetHashes);
   const assetOnlyIds = new Set(diff.resources.logicalIds.filter((id) => isAssetOnlyChange(diff.resources.get(id), hashPattern)));
   const assetOnly = [...assetOnlyIds].sort().map((id) => summarize(id, diff.resources.get(id), constructPaths));
