@@ -98,22 +98,22 @@ function hideCdkMetadata(diff: TemplateDiff): void {
 
 const ASSET_PLACEHOLDER = '<asset-hash>';
 
-/** Replaces every known asset hash (and `aws:asset:*` metadata) so that two resources differing only there compare equal. */
-function withoutAssetHashes(value: unknown, hashPattern: RegExp | undefined, key = ''): unknown {
-  if (key.startsWith('aws:asset:')) return ASSET_PLACEHOLDER;
+/**
+ * Replaces every known asset hash so that two resources differing only there compare equal. The hash
+ * appears in the S3 key or image tag and in the `aws:asset:path` metadata (`asset.<hash>`).
+ */
+function withoutAssetHashes(value: unknown, hashPattern: RegExp | undefined): unknown {
   if (typeof value === 'string') return hashPattern === undefined ? value : value.replace(hashPattern, ASSET_PLACEHOLDER);
   if (Array.isArray(value)) return value.map((item) => withoutAssetHashes(item, hashPattern));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutAssetHashes(v, hashPattern, k)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutAssetHashes(v, hashPattern)]));
   }
   return value;
 }
 
 function hashPatternOf(hashes: ReadonlySet<string>): RegExp | undefined {
   if (hashes.size === 0) return undefined;
-  // Longest first, so that a hash that is a prefix of another never leaves a tail behind.
-  const alternatives = [...hashes].sort((a, b) => b.length - a.length).join('|');
-  return new RegExp(alternatives, 'g');
+  return new RegExp([...hashes].join('|'), 'g');
 }
 
 export function isAssetOnlyChange(change: ResourceDifference, hashPattern: RegExp | undefined): boolean {

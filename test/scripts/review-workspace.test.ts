@@ -156,15 +156,19 @@ describe('npm run review on a fixture project', () => {
 
   test('reports exactly the changes, the stacks added and removed, exits 1, and leaves nothing behind', async () => {
     const out = join(scratch, 'review.md');
-    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const logged: string[] = [];
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      logged.push(String(chunk));
+      return true;
+    });
     let code: number;
     try {
       code = await main(['--base', 'HEAD', '-c', 'config=../settings.json', '--markdown', '--out', out], repo);
     } finally {
       stderr.mockRestore();
     }
-    const logged = stderr.mock.calls.map(([chunk]) => String(chunk)).join('');
-    expect(logged).not.toContain('review failed');
+    expect(logged.join('')).not.toContain('review failed');
+    expect(logged.join('')).toContain('review: synthesizing the base and the working tree');
     expect(code).toBe(EXIT_DIFFERENCES);
 
     const markdown = readFileSync(out, 'utf8');
