@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXIT_DIFFERENCES, main } from '../../scripts/review/cli';
+import { EXIT_DIFFERENCES, EXIT_TROUBLE, main } from '../../scripts/review/cli';
 import { CommandError, runCommand } from '../../scripts/review/process';
 import { planInstall } from '../../scripts/review/workspace';
 
@@ -192,5 +192,33 @@ describe('npm run review on a fixture project', () => {
     expect(git(repo, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
     expect(readdirSync(fixtureModules).sort()).toEqual(['.bin', 'aws-cdk-lib', 'constructs']);
     expect(existsSync(join(fixtureModules, '.bin', 'cdk'))).toBe(true);
+  }, 120_000);
+
+  async function failingRun(args: string[]): Promise<{ code: number; logged: string }> {
+    const logged: string[] = [];
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      logged.push(String(chunk));
+      return true;
+    });
+    try {
+      return { code: await main(args, repo), logged: logged.join('') };
+    } finally {
+      stderr.mockRestore();
+    }
+  }
+
+  test('fails with status 2 and names the ref when the base is not a commit', async () => {
+    const { code, logged } = await failingRun(['--base', 'no-such-branch']);
+    expect(code).toBe(EXIT_TROUBLE);
+    expect(logged).toContain("review failed: --base: 'no-such-branch' is not a commit in ");
+  });
+
+  test('fails with status 2 when a synth fails, shows each side\'s last output, and still removes the worktree', async () => {
+    const { code, logged } = await failingRun(['--base', 'HEAD', '-c', 'config=missing.json']);
+    expect(code).toBe(EXIT_TROUBLE);
+    expect(logged).toContain('review failed: synthesis failed\nbase (HEAD): `');
+    expect(logged).toContain('\nworking tree: `');
+    expect(logged).toMatch(/exited with 1; its last output:\n[^]*ENOENT[^]*missing\.json/);
+    expect(git(repo, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
   }, 120_000);
 });
