@@ -1,4 +1,3 @@
-import { templatePaths } from './compare';
 import { AssetManifestArtifact, CloudAssembly, NestedCloudAssemblyArtifact, type CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 
 /** A CloudFormation template as JSON. */
@@ -27,6 +26,17 @@ export function stackKey(stack: Pick<SynthesizedStack, 'stackName' | 'environmen
 }
 
 const LOGICAL_ID_METADATA = 'aws:cdk:logicalId';
+
+/** Logical id -> `aws:cdk:path` metadata of each resource, as `cdk diff` reads it from both templates. */
+export function templatePaths(template: CfnTemplate): Record<string, string> {
+  const paths: Record<string, string> = {};
+  const resources = (template.Resources ?? {}) as Record<string, { Metadata?: Record<string, unknown> } | undefined>;
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    const path = resource?.Metadata?.['aws:cdk:path'];
+    if (typeof path === 'string') paths[logicalId] = path;
+  }
+  return paths;
+}
 
 /**
  * Construct paths the way the CDK CLI's diff finds them: resource `aws:cdk:path` metadata first, then

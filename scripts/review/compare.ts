@@ -1,5 +1,5 @@
 import { deepEqual, fullDiff, isPropertyDifference, ResourceImpact, type ResourceDifference, type TemplateDiff } from '@aws-cdk/cloudformation-diff';
-import { stackKey, type CfnTemplate, type SynthesizedAssembly, type SynthesizedStack } from './assembly';
+import { stackKey, templatePaths, type CfnTemplate, type SynthesizedAssembly, type SynthesizedStack } from './assembly';
 
 /**
  * Resource types whose replacement or removal loses or strands data (or keys that decrypt it).
@@ -150,17 +150,6 @@ function summarize(logicalId: string, change: ResourceDifference, paths: Readonl
     stateful: STATEFUL_RESOURCE_TYPES.has(resourceType),
     changes,
   };
-}
-
-/** Logical id -> `aws:cdk:path` metadata of each resource, as `cdk diff` reads it from both templates. */
-export function templatePaths(template: CfnTemplate): Record<string, string> {
-  const paths: Record<string, string> = {};
-  const resources = (template.Resources ?? {}) as Record<string, { Metadata?: Record<string, unknown> } | undefined>;
-  for (const [logicalId, resource] of Object.entries(resources)) {
-    const path = resource?.Metadata?.['aws:cdk:path'];
-    if (typeof path === 'string') paths[logicalId] = path;
-  }
-  return paths;
 }
 
 function otherSectionsOf(diff: TemplateDiff): Record<string, number> {
