@@ -63,12 +63,18 @@ describe('child processes have a deadline', () => {
  * cx-api builder (no construct library to load: a synth takes the CLI's start-up time only), from
  * `stacks.json` and the `config` context file, so commits change data and not code.
  */
-const FIXTURE_APP = `
+const FIXTURE_APP = `(function main() {
 const { readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const cxapi = require('aws-cdk-lib/cx-api');
 const { Manifest } = require('aws-cdk-lib/cloud-assembly-schema');
 const context = JSON.parse(process.env.CDK_CONTEXT_JSON || '{}');
+if (context.hang) {
+  // For the interrupt test: announce this process, then hang for a minute (never longer, whatever happens).
+  writeFileSync(join(context.hang, String(process.pid)), '');
+  setTimeout(() => process.exit(3), 60000);
+  return;
+}
 // Fails unless the config context names a readable file: the base must get the same absolute path.
 const config = JSON.parse(readFileSync(context.config, 'utf8'));
 const stacks = JSON.parse(readFileSync(join(__dirname, 'stacks.json'), 'utf8'));
@@ -85,6 +91,7 @@ for (const [name, stack] of Object.entries(stacks)) {
   builder.addArtifact(name, { type: 'aws:cloudformation:stack', environment: 'aws://111111111111/us-east-1', properties: { templateFile: name + '.template.json' }, dependencies: [name + '.assets'] });
 }
 builder.buildAssembly();
+})();
 `;
 
 function functionResource(hash: string): Record<string, unknown> {
@@ -206,6 +213,40 @@ describe('npm run review on a fixture project', () => {
       stderr.mockRestore();
     }
   }
+
+  test('Ctrl-C stops both synths (their whole process groups), removes the worktree and exits 130', async () => {
+    const hang = join(scratch, 'hanging-apps');
+    mkdirSync(hang);
+    const logged: string[] = [];
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      logged.push(String(chunk));
+      return true;
+    });
+    let apps: number[] = [];
+    const listenersBefore = process.listenerCount('SIGINT');
+    try {
+      const review = main(['--base', 'HEAD', '-c', `hang=${hang}`], repo);
+      // Both apps (base and working tree) are running once each has announced itself.
+      const deadline = Date.now() + 60_000;
+      while (readdirSync(hang).length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      apps = readdirSync(hang).map(Number);
+      expect(apps).toHaveLength(2);
+      const interruptedAt = Date.now();
+      // What the terminal's Ctrl-C delivers to the review process (the synths run in their own process groups).
+      process.emit('SIGINT', 'SIGINT');
+      expect(await review).toBe(130);
+      // Stopped, not waited for: the apps would hang for a minute.
+      expect(Date.now() - interruptedAt).toBeLessThan(20_000);
+      expect(logged.join('')).toContain('review: interrupted, removing the temporary worktree');
+      expect(apps.filter(isRunning)).toEqual([]);
+      expect(git(repo, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
+      expect(process.listenerCount('SIGINT')).toBe(listenersBefore);
+    } finally {
+      stderr.mockRestore();
+      // Whatever happened above, leave no hanging fixture app behind.
+      for (const pid of apps.filter(isRunning)) process.kill(pid, 'SIGKILL');
+    }
+  }, 120_000);
 
   test('fails with status 2 and names the ref when the base is not a commit', async () => {
     const { code, logged } = await failingRun(['--base', 'no-such-branch']);
