@@ -174,10 +174,15 @@ export function failbackProblems(snapshot: GlobalDatabaseSnapshot, region: strin
   if (member === undefined) {
     problems.push(`${label}: no member cluster in ${region} (rejoin it to the global database first)`);
   } else {
-    if (member.isWriter) {
+    if (member.isWriter && snapshot.writerRegions.length > 1) {
+      problems.push(
+        `${label}: ${region} is still listed as a writer next to ${snapshot.writerRegions.filter((r) => r !== region).join(', ')} ` +
+          '(the failover has not settled: Aurora demotes the old primary once its Region is back)',
+      );
+    } else if (member.isWriter) {
       problems.push(`${label}: ${region} is the writer; failback restores a secondary Region (use switchover to move the writer)`);
     }
-    if (member.synchronizationStatus !== 'connected') {
+    if (!member.isWriter && member.synchronizationStatus !== 'connected') {
       problems.push(`${label}: ${region} is not in sync (synchronization status ${member.synchronizationStatus ?? 'unknown'})`);
     }
   }
