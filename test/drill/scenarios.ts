@@ -244,6 +244,7 @@ export const SCENARIOS: readonly Scenario[] = [
       const invocations = run.steps.filter((s) => s.name === STEP.failover.wait).length;
       check.that(invocations >= 5, `the wait looped through the document's branch (${invocations} invocations of at most 270 s each)`);
       check.equal(controls(platform), { [EAST]: 'Off', [WEST]: 'On' }, 'traffic had moved before the databases (failover order)');
+      check.measure('never completes: traffic step', stepSpan(run, STEP.failover.traffic), { realMs: 2_000 });
       check.measure('never completes: failed runbook', runSpan(run), { clockMs: 20 * 60_000 + 15_000 + 10_000, realMs: 15_000 });
       check.that(runSpan(run).clockMs >= 20 * 60_000, 'it did not give up before the 20-minute deadline');
     },

@@ -103,10 +103,13 @@ export interface TrafficResult {
 
 /** The update failed on every endpoint tried: nothing is known to have changed. */
 export class TrafficUpdateFailedError extends Error {
-  constructor(cause: AllEndpointsFailedError) {
+  constructor(cause: AllEndpointsFailedError, desired: Readonly<Record<string, ControlState>>, controls: Readonly<Record<string, string>>) {
+    const wanted = Object.entries(desired)
+      .map(([region, state]) => `${region}=${state} (${controls[region]})`)
+      .join(', ');
     super(
-      `${cause.message}. The routing controls are unchanged unless a timed-out call was applied after all; ` +
-        'the update sets every control of the plan at once, so re-running the runbook is safe',
+      `${cause.message}. Wanted, in one call: ${wanted}. The routing controls are unchanged unless a timed-out call was ` +
+        'applied after all; the update sets every control of the plan at once, so re-running the runbook is safe',
     );
     this.name = cause.name;
   }
@@ -244,7 +247,7 @@ export async function applyTrafficPlan(
       rotation,
     );
   } catch (error) {
-    if (error instanceof AllEndpointsFailedError) throw new TrafficUpdateFailedError(error);
+    if (error instanceof AllEndpointsFailedError) throw new TrafficUpdateFailedError(error, desired, controls);
     throw error;
   }
   failures.push(...update.failures);

@@ -227,6 +227,7 @@ describe('traffic handler', () => {
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(/UpdateRoutingControlStates failed on all 5 ARC cluster endpoints/);
     expect((error as Error).message).toMatch(/re-running the runbook is safe/);
+    expect((error as Error).message).toContain(`Wanted, in one call: us-east-1=Off (${controlArn(EAST)}), us-west-2=On (${controlArn(WEST)})`);
     for (const region of ARC_ENDPOINT_REGIONS) expect((error as Error).message).toContain(endpointUrl(region));
     expect(arc.stateOf(WEST)).toBe('Off');
   });
