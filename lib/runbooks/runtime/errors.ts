@@ -31,14 +31,6 @@ export class DatabaseWaitTimeoutError extends Error {
   }
 }
 
-/** Starting one or more database operations failed (the others were still attempted). */
-export class DatabaseStartError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DatabaseStartFailed';
-  }
-}
-
 export interface ErrorSummary {
   readonly name: string;
   readonly message: string;
