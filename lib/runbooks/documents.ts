@@ -1,5 +1,5 @@
 import type { RoutingMode } from '../topology/topology';
-import { RunbookKind, WAIT_PENDING } from './runtime/contract';
+import { RunbookFunction, RunbookKind, stepTimeoutSeconds, WAIT_PENDING } from './runtime/contract';
 
 /**
  * SSM Automation (schemaVersion 0.3) content for the three runbooks. Pure functions
@@ -14,6 +14,9 @@ import { RunbookKind, WAIT_PENDING } from './runtime/contract';
  * - The database wait loops through an `aws:branch` because one Lambda step may run
  *   for at most 300 s; the Lambda enforces the overall deadline.
  * - Approval (optional) is skipped for dry runs: they change nothing.
+ * - Every Lambda step's timeout is its function's timeout plus a margin
+ *   (`stepTimeoutSeconds`): SSM never marks a step TimedOut while its function may still
+ *   call an API.
  */
 
 export type StepAction =
@@ -53,12 +56,7 @@ export interface AutomationDocument {
   readonly outputs: readonly string[];
 }
 
-export interface RunbookFunctionNames {
-  readonly preflight: string;
-  readonly traffic: string;
-  readonly databases: string;
-  readonly report: string;
-}
+export type RunbookFunctionNames = Readonly<Record<RunbookFunction, string>>;
 
 export interface ApprovalSettings {
   /** Default approvers (IAM user names/ARNs, role ARNs); none = must be passed at start. */
@@ -119,18 +117,19 @@ const payloadOf = (step: string): string => `{{ ${step}.Payload }}`;
 
 function lambdaStep(
   name: string,
-  functionName: string,
+  options: RunbookDocumentOptions,
+  fn: RunbookFunction,
   payload: Record<string, unknown>,
-  extra: Partial<AutomationStep> & { readonly description: string },
+  extra: Omit<Partial<AutomationStep>, 'timeoutSeconds'> & { readonly description: string },
 ): AutomationStep {
   return {
     name,
     action: 'aws:invokeLambdaFunction',
-    timeoutSeconds: 180,
     maxAttempts: 1,
     isCritical: true,
     ...extra,
-    inputs: { FunctionName: functionName, InputPayload: payload },
+    timeoutSeconds: stepTimeoutSeconds(fn),
+    inputs: { FunctionName: options.functions[fn], InputPayload: payload },
   };
 }
 
@@ -157,12 +156,13 @@ function compose(options: RunbookDocumentOptions, blueprint: Blueprint): Automat
   const steps: AutomationStep[] = [
     lambdaStep(
       blueprint.preflightName,
-      options.functions.preflight,
-      { runbook: blueprint.kind, targetRegion: regionRef, dryRun: ref('DryRun') },
+      options,
+      'preflight',
+      { runbook: blueprint.kind, targetRegion: regionRef, dryRun: ref('DryRun'), executionId: '{{ automation:EXECUTION_ID }}' },
       {
-        description: 'Read-only checks; refuses (fails, nothing changed) with every reason found.',
+        description:
+          'Read-only checks; refuses (fails, nothing changed) with every reason found, including another runbook execution still running.',
         onFailure: 'Abort',
-        timeoutSeconds: 120,
         // Read-only, so a transient error may be retried.
         maxAttempts: 2,
       },
@@ -200,12 +200,12 @@ function compose(options: RunbookDocumentOptions, blueprint: Blueprint): Automat
   steps.push(
     lambdaStep(
       blueprint.reportName,
-      options.functions.report,
+      options,
+      'report',
       { runbook: blueprint.kind, targetRegion: regionRef, dryRun: ref('DryRun'), ...blueprint.reportPayload },
       {
         description: 'Merges the step outputs into the runbook report (document output).',
         onFailure: failure,
-        timeoutSeconds: 60,
         ...(options.notificationTopicArn ? {} : { isEnd: true }),
       },
     ),
@@ -299,7 +299,8 @@ function waitLoop(
   return [
     lambdaStep(
       names.start,
-      options.functions.databases,
+      options,
+      'databases',
       { operation: 'start', mode, targetRegion: ref('TargetRegion'), dryRun: ref('DryRun') },
       {
         description: `Starts ${mode === 'failover' ? 'FailoverGlobalCluster (AllowDataLoss)' : 'SwitchoverGlobalCluster'} for EVERY database not writing in the target, before any wait.`,
@@ -308,7 +309,8 @@ function waitLoop(
     ),
     lambdaStep(
       names.wait,
-      options.functions.databases,
+      options,
+      'databases',
       {
         operation: 'wait',
         mode,
@@ -318,9 +320,9 @@ function waitLoop(
         startResult: payloadOf(names.start),
       },
       {
-        description: 'Polls DescribeGlobalClusters until each target member is the writer and the cluster is available; fails at the deadline.',
+        description:
+          'Polls the target Region until each target member is the writer and its cluster is available (the old primary is reported, not waited on); polls through transient errors; fails at the deadline with the last state seen.',
         onFailure: failure,
-        timeoutSeconds: 300,
       },
     ),
     {
@@ -353,9 +355,14 @@ export function failoverDocument(options: RunbookDocumentOptions): AutomationDoc
     changeSteps: (failure) => [
       lambdaStep(
         s.traffic,
-        options.functions.traffic,
+        options,
+        'traffic',
         { action: 'failover', targetRegion: ref('TargetRegion'), dryRun: ref('DryRun') },
-        { description: 'Target On, every other Region Off, in ONE UpdateRoutingControlStates call.', onFailure: failure },
+        {
+          description:
+            'Target On, every other Region Off, in ONE UpdateRoutingControlStates call; a read-back that cannot confirm it is a warning, so the databases always follow an accepted update.',
+          onFailure: failure,
+        },
       ),
       ...waitLoop(options, { start: s.start, wait: s.wait, check: s.check, next: s.report }, 'failover', failure),
     ],
@@ -386,7 +393,8 @@ export function switchoverDocument(options: RunbookDocumentOptions): AutomationD
       ...waitLoop(options, { start: s.start, wait: s.wait, check: s.check, next: s.traffic }, 'switchover', failure),
       lambdaStep(
         s.traffic,
-        options.functions.traffic,
+        options,
+        'traffic',
         { action: 'switchover', targetRegion: ref('TargetRegion'), dryRun: ref('DryRun') },
         {
           description: 'active-standby: target On, others Off; active-active: every Region On (one atomic call).',
@@ -415,13 +423,14 @@ export function failbackDocument(options: RunbookDocumentOptions): AutomationDoc
     reportName: s.report,
     notifyName: s.notify,
     overview:
-      'Run in a serving Region, never in the Region being restored. Preflight checks that every database has a healthy ' +
+      'Run in a serving Region, never in the Region being restored (preflight refuses it). Preflight checks that every database has a healthy ' +
       'secondary (present, not writer, in sync) in the Region -> (approval) -> active-active: its routing control On; ' +
       'active-standby: control stays Off (ready standby), readiness reported -> report.',
     changeSteps: (failure) => [
       lambdaStep(
         s.traffic,
-        options.functions.traffic,
+        options,
+        'traffic',
         { action: 'failback', targetRegion: ref('Region'), dryRun: ref('DryRun') },
         { description: 'active-active: the Region On; active-standby: no change.', onFailure: failure },
       ),

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -17,6 +17,7 @@ import {
   RunbookDocumentOptions,
   switchoverDocument,
 } from './documents';
+import { FUNCTION_TIMEOUT_SECONDS } from './runtime/contract';
 import { ENV_ARC_CLUSTER_ARN, ENV_TOPOLOGY_PARAMETER } from './runtime/handlers/environment';
 
 /** A global database the runbooks may promote; IAM is limited to exactly these ARNs. */
@@ -140,16 +141,26 @@ export class RegionalRunbooks extends Construct {
     const retention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
 
     const preflight = this.runtimeFunction('Preflight', 'preflight.ts', {
-      description: 'Runbook preflight: read-only checks of the topology and the global databases',
-      timeout: Duration.seconds(60),
+      description: 'Runbook preflight: read-only checks of the topology, the global databases and running executions',
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.preflight),
       environment,
       retention,
-      statements: [readTopology, describeDatabases],
+      statements: [
+        readTopology,
+        describeDatabases,
+        // Refuses a second runbook while one runs. This action has no resource type: it only takes "*".
+        new iam.PolicyStatement({ actions: ['ssm:DescribeAutomationExecutions'], resources: ['*'] }),
+      ],
+    });
+    Validations.of(preflight.role ?? preflight).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ssm:DescribeAutomationExecutions supports no resource-level permission (Service Authorization Reference); it is read-only and is the only action granted on "*".',
     });
 
     const traffic = this.runtimeFunction('Traffic', 'traffic.ts', {
       description: 'Runbook traffic: reads and sets ARC routing controls through the cluster data plane',
-      timeout: Duration.seconds(120),
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.traffic),
       environment: { ...environment, [ENV_ARC_CLUSTER_ARN]: props.clusterArn },
       retention,
       statements: [
@@ -170,13 +181,15 @@ export class RegionalRunbooks extends Construct {
 
     const databases = this.runtimeFunction('Databases', 'databases.ts', {
       description: 'Runbook databases: starts and tracks Aurora global database failover/switchover',
-      // One SSM Lambda step may last 300 s; the handler returns well before this.
-      timeout: Duration.seconds(280),
+      // One SSM Lambda step may last 300 s; the step's timeout is this plus a margin, and the handler returns before it.
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.databases),
       environment,
       retention,
       statements: [
         readTopology,
         describeDatabases,
+        // Completion is read from the target cluster itself, in its own Region.
+        new iam.PolicyStatement({ actions: ['rds:DescribeDBClusters'], resources: memberClusterArns }),
         // Both resource types are required for these actions (service authorization reference).
         new iam.PolicyStatement({
           actions: ['rds:FailoverGlobalCluster', 'rds:SwitchoverGlobalCluster'],
@@ -187,7 +200,7 @@ export class RegionalRunbooks extends Construct {
 
     const report = this.runtimeFunction('Report', 'report.ts', {
       description: 'Runbook report: merges step outputs (no AWS calls)',
-      timeout: Duration.seconds(30),
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.report),
       environment: {},
       retention,
       statements: [],

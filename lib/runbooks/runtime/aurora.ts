@@ -1,17 +1,25 @@
 import {
+  DBCluster,
+  DescribeDBClustersCommand,
   DescribeGlobalClustersCommand,
   FailoverGlobalClusterCommand,
   GlobalCluster,
   RDSClient,
   SwitchoverGlobalClusterCommand,
 } from '@aws-sdk/client-rds';
-import type { AuroraEngine, DatabaseName, GlobalDatabaseTopology } from '../../topology/topology';
-import { DatabaseStartError, DatabaseWaitTimeoutError, summarizeError } from './errors';
+import type { AuroraEngine, DatabaseMember, DatabaseName, GlobalDatabaseTopology } from '../../topology/topology';
+import { isTransientError, summarizeError } from './errors';
+import { retryTransient, RetryPolicy } from './retry';
 
 /**
  * Aurora global database operations. All calls go to ONE RDS client: the Region the
  * runbook runs in (the Region being promoted), never the failed Region. A global
  * cluster and its members are visible from any Region that hosts a member.
+ *
+ * Completion of a move is judged on the target alone: its member (matched by ARN) is a
+ * writer of the global cluster and its cluster is `available` in the target Region. The
+ * old primary's state is reported, never waited on: while its Region is unreachable it
+ * may stay listed (even as writer) and the global cluster may keep a failover state.
  */
 
 export type DatabaseMoveMode = 'failover' | 'switchover';
@@ -38,7 +46,13 @@ export interface GlobalDatabaseSnapshot {
   readonly engine: AuroraEngine;
   readonly globalClusterIdentifier: string;
   readonly status: string;
+  /**
+   * The writer's Region. When more than one member is listed as writer (an old primary
+   * whose Region is unreachable stays listed), the target of the running operation wins.
+   */
   readonly writerRegion?: string;
+  /** Every Region whose member is listed as writer. */
+  readonly writerRegions: readonly string[];
   readonly members: readonly MemberSnapshot[];
   /** Present only while a switchover/failover is pending or running. */
   readonly operation?: FailoverSnapshot;
@@ -62,7 +76,7 @@ function snapshotOf(db: GlobalDatabaseTopology, cluster: GlobalCluster): GlobalD
       isWriter: m.IsWriter === true,
       synchronizationStatus: m.SynchronizationStatus,
     }));
-  const writer = members.find((m) => m.isWriter);
+  const writers = members.filter((m) => m.isWriter).map((m) => m.region);
   const state = cluster.FailoverState;
   const operation: FailoverSnapshot | undefined =
     state?.Status !== undefined && IN_PROGRESS_FAILOVER_STATES.has(state.Status)
@@ -78,7 +92,8 @@ function snapshotOf(db: GlobalDatabaseTopology, cluster: GlobalCluster): GlobalD
     engine: db.engine,
     globalClusterIdentifier: db.globalClusterIdentifier,
     status: cluster.Status ?? 'unknown',
-    writerRegion: writer?.region,
+    writerRegion: operation?.toRegion !== undefined && writers.includes(operation.toRegion) ? operation.toRegion : writers[0],
+    writerRegions: writers,
     members,
     operation,
   };
@@ -98,6 +113,21 @@ export async function describeGlobalDatabases(
   databases: readonly GlobalDatabaseTopology[],
 ): Promise<GlobalDatabaseSnapshot[]> {
   return Promise.all(databases.map((db) => describeGlobalDatabase(rds, db)));
+}
+
+/** Whether the member with this ARN is listed as a writer. */
+export function isWriterMember(snapshot: GlobalDatabaseSnapshot, clusterArn: string): boolean {
+  return snapshot.members.some((m) => m.clusterArn === clusterArn && m.isWriter);
+}
+
+/** The member cluster as its own Region's RDS API sees it (DescribeDBClusters). */
+export async function describeMemberCluster(rds: RDSClient, member: DatabaseMember): Promise<DBCluster> {
+  const response = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: member.clusterIdentifier }));
+  const cluster = (response.DBClusters ?? []).find((c) => c.DBClusterArn === member.clusterArn);
+  if (cluster === undefined) {
+    throw new Error(`DB cluster ${member.clusterArn} was not found by DescribeDBClusters (the topology may be stale)`);
+  }
+  return cluster;
 }
 
 function memberIn(snapshot: GlobalDatabaseSnapshot, region: string): MemberSnapshot | undefined {
@@ -144,10 +174,15 @@ export function failbackProblems(snapshot: GlobalDatabaseSnapshot, region: strin
   if (member === undefined) {
     problems.push(`${label}: no member cluster in ${region} (rejoin it to the global database first)`);
   } else {
-    if (member.isWriter) {
+    if (member.isWriter && snapshot.writerRegions.length > 1) {
+      problems.push(
+        `${label}: ${region} is still listed as a writer next to ${snapshot.writerRegions.filter((r) => r !== region).join(', ')} ` +
+          '(the failover has not settled: Aurora demotes the old primary once its Region is back)',
+      );
+    } else if (member.isWriter) {
       problems.push(`${label}: ${region} is the writer; failback restores a secondary Region (use switchover to move the writer)`);
     }
-    if (member.synchronizationStatus !== 'connected') {
+    if (!member.isWriter && member.synchronizationStatus !== 'connected') {
       problems.push(`${label}: ${region} is not in sync (synchronization status ${member.synchronizationStatus ?? 'unknown'})`);
     }
   }
@@ -177,6 +212,10 @@ export function planMove(snapshot: GlobalDatabaseSnapshot, db: GlobalDatabaseTop
     oldWriterRegion: snapshot.writerRegion,
     targetClusterArn: member.clusterArn,
   };
+  // A target already writing needs nothing, even while a failover state lingers for an unreachable old primary.
+  if (isWriterMember(snapshot, member.clusterArn)) {
+    return { ...base, action: 'none' };
+  }
   if (snapshot.operation !== undefined) {
     if (snapshot.operation.toRegion === target) {
       return { ...base, action: 'in-progress' };
@@ -185,86 +224,192 @@ export function planMove(snapshot: GlobalDatabaseSnapshot, db: GlobalDatabaseTop
       `${db.name}: a ${snapshot.operation.status} operation towards ${snapshot.operation.toRegion ?? 'another Region'} is in progress`,
     );
   }
-  if (snapshot.writerRegion === target) {
-    return { ...base, action: 'none' };
-  }
   return { ...base, action: 'start' };
 }
 
 export interface StartedMove extends PlannedMove {
-  /** Whether FailoverGlobalCluster/SwitchoverGlobalCluster was called. */
+  /** Whether FailoverGlobalCluster/SwitchoverGlobalCluster was called and Aurora took it. */
   readonly called: boolean;
+  /** Why the operation could not be started (the database stays where it writes). */
+  readonly startError?: string;
+}
+
+async function startOne(rds: RDSClient, plan: PlannedMove, mode: DatabaseMoveMode): Promise<void> {
+  if (mode === 'failover') {
+    await rds.send(
+      new FailoverGlobalClusterCommand({
+        GlobalClusterIdentifier: plan.globalClusterIdentifier,
+        TargetDbClusterIdentifier: plan.targetClusterArn,
+        AllowDataLoss: true,
+      }),
+    );
+  } else {
+    await rds.send(
+      new SwitchoverGlobalClusterCommand({
+        GlobalClusterIdentifier: plan.globalClusterIdentifier,
+        TargetDbClusterIdentifier: plan.targetClusterArn,
+      }),
+    );
+  }
 }
 
 /**
- * Starts every planned operation before anyone waits (databases fail over in
- * parallel). A failure on one database does not stop the others; afterwards the
- * failures are thrown together so the step fails with every reason.
+ * Whether Aurora took an operation whose call failed: a timed-out call may have been
+ * applied, and its SDK retry then fails because the operation is already running.
+ */
+async function startedDespiteError(rds: RDSClient, db: GlobalDatabaseTopology, plan: PlannedMove, target: string): Promise<boolean> {
+  try {
+    const snapshot = await describeGlobalDatabase(rds, db);
+    return isWriterMember(snapshot, plan.targetClusterArn) || snapshot.operation?.toRegion === target;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts every planned operation at once, before anyone waits (databases fail over in
+ * parallel). Transient errors are retried within `retry`'s deadline; after any failed
+ * call Aurora is asked whether it took the operation anyway. A failure on one database
+ * does not stop the others; it is recorded in that database's `startError`.
  */
 export async function startMoves(
   rds: RDSClient,
+  databases: readonly GlobalDatabaseTopology[],
   plans: readonly PlannedMove[],
   mode: DatabaseMoveMode,
+  target: string,
   dryRun: boolean,
+  retry?: RetryPolicy,
 ): Promise<StartedMove[]> {
-  const started: StartedMove[] = [];
-  const errors: string[] = [];
-  for (const plan of plans) {
-    if (plan.action !== 'start' || dryRun) {
-      started.push({ ...plan, called: false });
-      continue;
-    }
-    try {
-      if (mode === 'failover') {
-        await rds.send(
-          new FailoverGlobalClusterCommand({
-            GlobalClusterIdentifier: plan.globalClusterIdentifier,
-            TargetDbClusterIdentifier: plan.targetClusterArn,
-            AllowDataLoss: true,
-          }),
-        );
-      } else {
-        await rds.send(
-          new SwitchoverGlobalClusterCommand({
-            GlobalClusterIdentifier: plan.globalClusterIdentifier,
-            TargetDbClusterIdentifier: plan.targetClusterArn,
-          }),
-        );
+  return Promise.all(
+    plans.map(async (plan): Promise<StartedMove> => {
+      if (plan.action !== 'start' || dryRun) {
+        return { ...plan, called: false };
       }
-      started.push({ ...plan, called: true });
-    } catch (error) {
-      const summary = summarizeError(error);
-      errors.push(`${plan.name} (${plan.globalClusterIdentifier}): ${summary.name}: ${summary.message}`);
-    }
-  }
-  if (errors.length > 0) {
-    const ok = started.filter((s) => s.called).map((s) => s.name);
-    throw new DatabaseStartError(
-      `Could not start ${mode} for ${errors.join('; ')}${ok.length > 0 ? `. Started: ${ok.join(', ')}` : ''}`,
-    );
-  }
-  return started;
+      const db = databases.find((d) => d.name === plan.name);
+      try {
+        await retryTransient(retry, async () => {
+          try {
+            await startOne(rds, plan, mode);
+          } catch (error) {
+            if (db !== undefined && (await startedDespiteError(rds, db, plan, target))) return;
+            throw error;
+          }
+        });
+        return { ...plan, called: true };
+      } catch (error) {
+        const summary = summarizeError(error);
+        return { ...plan, called: false, startError: `${summary.name}: ${summary.message}` };
+      }
+    }),
+  );
 }
 
-/** Done = the target member is the writer, the global cluster is available, nothing in flight. */
-export function isMoveComplete(snapshot: GlobalDatabaseSnapshot, target: string): boolean {
-  return snapshot.writerRegion === target && snapshot.status === 'available' && snapshot.operation === undefined;
-}
-
-export interface DatabaseProgress {
+/** A database's progress towards the target, from the target Region's RDS API. */
+export interface MoveProgress {
   readonly name: DatabaseName;
   readonly globalClusterIdentifier: string;
-  readonly writerRegion?: string;
-  readonly status: string;
+  readonly targetClusterArn: string;
+  /** The target member (matched by ARN) is listed as a writer of the global cluster. */
+  readonly targetIsWriter: boolean;
+  /** The target cluster's status from DescribeDBClusters in the target Region. */
+  readonly targetClusterStatus: string;
+  readonly globalStatus: string;
   readonly operation?: string;
+  /** Every Region whose member is listed as writer (an unreachable old primary may stay listed). */
+  readonly writerRegions: readonly string[];
+  readonly members: readonly MemberSnapshot[];
   readonly complete: boolean;
 }
 
-export interface WaitOutcome {
-  readonly complete: boolean;
-  readonly databases: readonly DatabaseProgress[];
-  readonly checks: number;
+/**
+ * Done = the target member is the writer and the target cluster is available. The global
+ * cluster's status, its failover state and the old primary are deliberately NOT part of
+ * it: while the old primary's Region is unreachable they may never settle.
+ */
+export function isMoveComplete(state: { readonly targetIsWriter: boolean; readonly targetClusterStatus: string }): boolean {
+  return state.targetIsWriter && state.targetClusterStatus === 'available';
 }
+
+export async function describeMoveProgress(rds: RDSClient, db: GlobalDatabaseTopology, target: string): Promise<MoveProgress> {
+  const member = db.members[target];
+  if (member === undefined) {
+    throw new Error(`${db.name}: the topology has no member cluster in ${target}`);
+  }
+  const [snapshot, cluster] = await Promise.all([describeGlobalDatabase(rds, db), describeMemberCluster(rds, member)]);
+  const state = {
+    targetIsWriter: isWriterMember(snapshot, member.clusterArn),
+    targetClusterStatus: cluster.Status ?? 'unknown',
+  };
+  return {
+    name: db.name,
+    globalClusterIdentifier: db.globalClusterIdentifier,
+    targetClusterArn: member.clusterArn,
+    ...state,
+    globalStatus: snapshot.status,
+    operation: snapshot.operation?.status,
+    writerRegions: snapshot.writerRegions,
+    members: snapshot.members,
+    complete: isMoveComplete(state),
+  };
+}
+
+/** Where a database writes now, as far as `progress` shows (undefined: no writer listed). */
+export function writingRegion(progress: MoveProgress, target: string): string | undefined {
+  if (progress.targetIsWriter) return target;
+  return progress.writerRegions[0];
+}
+
+export interface OldPrimaryState {
+  readonly region: string;
+  /** 'writer' while still listed as writer, 'secondary' once demoted, 'not listed' once removed. */
+  readonly listedAs: 'writer' | 'secondary' | 'not listed';
+  readonly synchronizationStatus?: string;
+}
+
+/** The old primary as the global cluster lists it; reported, never waited on. */
+export function oldPrimaryState(progress: MoveProgress, oldWriterRegion: string | undefined, target: string): OldPrimaryState | undefined {
+  if (oldWriterRegion === undefined || oldWriterRegion === target) return undefined;
+  const member = progress.members.find((m) => m.region === oldWriterRegion);
+  if (member === undefined) return { region: oldWriterRegion, listedAs: 'not listed' };
+  return { region: oldWriterRegion, listedAs: member.isWriter ? 'writer' : 'secondary', synchronizationStatus: member.synchronizationStatus };
+}
+
+export function describeProgress(progress: readonly MoveProgress[], target: string): string {
+  return progress
+    .map(
+      (p) =>
+        `${p.name}: ${target} member ${p.targetIsWriter ? 'is writer' : 'is not writer'}, cluster ${p.targetClusterStatus}; ` +
+        `global cluster ${p.globalStatus}${p.operation ? ` (${p.operation})` : ''}; listed writers: ${p.writerRegions.join(', ') || 'none'}` +
+        `${p.complete ? ' (done)' : ''}`,
+    )
+    .join('; ');
+}
+
+export type WaitOutcome =
+  /** Every database writes in the target. */
+  | { readonly kind: 'complete'; readonly progress: readonly MoveProgress[]; readonly checks: number }
+  /** Still moving when this invocation's budget ran out: the document loops. */
+  | {
+      readonly kind: 'pending';
+      readonly progress?: readonly MoveProgress[];
+      readonly lastSeenAt?: Date;
+      readonly lastError?: string;
+      readonly failedChecks: number;
+      readonly checks: number;
+    }
+  /** Every database that was started has finished; the ones that could not be started stay where they were. */
+  | { readonly kind: 'settled-incomplete'; readonly progress: readonly MoveProgress[]; readonly checks: number }
+  | { readonly kind: 'cancelled'; readonly progress: readonly MoveProgress[]; readonly cancelled: readonly string[]; readonly checks: number }
+  /** The overall deadline passed; `progress` is the last state seen in this invocation. */
+  | {
+      readonly kind: 'deadline';
+      readonly progress?: readonly MoveProgress[];
+      readonly lastSeenAt?: Date;
+      readonly lastError?: string;
+      readonly failedChecks: number;
+      readonly checks: number;
+    };
 
 export interface WaitDeps {
   readonly rds: RDSClient;
@@ -272,62 +417,64 @@ export interface WaitDeps {
   readonly sleep: (ms: number) => Promise<void>;
 }
 
-function progressOf(snapshot: GlobalDatabaseSnapshot, target: string): DatabaseProgress {
-  return {
-    name: snapshot.name,
-    globalClusterIdentifier: snapshot.globalClusterIdentifier,
-    writerRegion: snapshot.writerRegion,
-    status: snapshot.status,
-    operation: snapshot.operation?.status,
-    complete: isMoveComplete(snapshot, target),
-  };
-}
-
-function describeProgress(progress: readonly DatabaseProgress[]): string {
-  return progress
-    .map(
-      (p) =>
-        `${p.name}: writer=${p.writerRegion ?? 'none'} status=${p.status}${p.operation ? ` operation=${p.operation}` : ''}${
-          p.complete ? ' (done)' : ''
-        }`,
-    )
-    .join('; ');
+export interface WaitOptions {
+  /** Past this the wait fails, saying the last state seen. */
+  readonly deadline: Date;
+  /** Polling time of this invocation. */
+  readonly budgetMs: number;
+  readonly pollIntervalMs: number;
+  /** The longest one poll can take (its calls' deadlines and retries); no poll starts that would outlive the budget. */
+  readonly pollWorstCaseMs: number;
+  /** Databases whose start failed: they are not waited for once nothing is in flight for them. */
+  readonly notStarted?: ReadonlySet<string>;
 }
 
 /**
- * Polls until every database is complete, the poll budget of this invocation is used
- * (returns `complete: false` so the document loops), or the overall deadline passes
- * (throws with each database's state). A cancelled operation fails at once.
+ * Polls the target Region until every database is complete. Transient errors (throttling,
+ * 5xx, timeouts, resets) are polled through: the wait fails only at its deadline, with
+ * the last state it saw and the last error. Any other error fails at once.
  */
 export async function waitForMoves(
   deps: WaitDeps,
   databases: readonly GlobalDatabaseTopology[],
   target: string,
-  options: { readonly deadline: Date; readonly budgetMs: number; readonly pollIntervalMs: number },
+  options: WaitOptions,
 ): Promise<WaitOutcome> {
   const invocationEnd = deps.now().getTime() + options.budgetMs;
+  const notStarted = options.notStarted ?? new Set<string>();
   let checks = 0;
+  let failedChecks = 0;
+  let lastSeen: readonly MoveProgress[] | undefined;
+  let lastSeenAt: Date | undefined;
+  let lastError: string | undefined;
   for (;;) {
     checks++;
-    const snapshots = await describeGlobalDatabases(deps.rds, databases);
-    const progress = snapshots.map((s) => progressOf(s, target));
-    const cancelled = snapshots.filter((s) => s.operation?.status === 'cancelling');
-    if (cancelled.length > 0) {
-      throw new Error(
-        `Operation cancelled by Aurora for ${cancelled.map((s) => s.name).join(', ')}: ${describeProgress(progress)}`,
-      );
-    }
-    if (progress.every((p) => p.complete)) {
-      return { complete: true, databases: progress, checks };
+    try {
+      const progress = await Promise.all(databases.map((db) => describeMoveProgress(deps.rds, db, target)));
+      lastSeen = progress;
+      lastSeenAt = deps.now();
+      if (progress.every((p) => p.complete)) {
+        return { kind: 'complete', progress, checks };
+      }
+      const cancelled = progress.filter((p) => !p.complete && p.operation === 'cancelling').map((p) => p.name);
+      if (cancelled.length > 0) {
+        return { kind: 'cancelled', progress, cancelled, checks };
+      }
+      if (progress.every((p) => p.complete || (notStarted.has(p.name) && p.operation === undefined))) {
+        return { kind: 'settled-incomplete', progress, checks };
+      }
+    } catch (error) {
+      if (!isTransientError(error)) throw error;
+      failedChecks++;
+      const summary = summarizeError(error);
+      lastError = `${summary.name}: ${summary.message} (at ${deps.now().toISOString()})`;
     }
     const nowMs = deps.now().getTime();
     if (nowMs >= options.deadline.getTime()) {
-      throw new DatabaseWaitTimeoutError(
-        `Databases not promoted in ${target} by ${options.deadline.toISOString()}: ${describeProgress(progress)}`,
-      );
+      return { kind: 'deadline', progress: lastSeen, lastSeenAt, lastError, failedChecks, checks };
     }
-    if (nowMs + options.pollIntervalMs >= invocationEnd) {
-      return { complete: false, databases: progress, checks };
+    if (nowMs + options.pollIntervalMs + options.pollWorstCaseMs > invocationEnd) {
+      return { kind: 'pending', progress: lastSeen, lastSeenAt, lastError, failedChecks, checks };
     }
     await deps.sleep(options.pollIntervalMs);
   }

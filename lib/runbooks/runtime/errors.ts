@@ -31,14 +31,6 @@ export class DatabaseWaitTimeoutError extends Error {
   }
 }
 
-/** Starting one or more database operations failed (the others were still attempted). */
-export class DatabaseStartError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DatabaseStartFailed';
-  }
-}
-
 export interface ErrorSummary {
   readonly name: string;
   readonly message: string;
@@ -50,4 +42,66 @@ export function summarizeError(error: unknown): ErrorSummary {
     return { name: error.name || 'Error', message: error.message || String(error) };
   }
   return { name: 'Error', message: String(error) };
+}
+
+/** Two runbook executions must not act on the platform at once. */
+export class ConcurrentExecutionError extends RunbookRefusedError {
+  constructor(summary: string, reasons: readonly string[]) {
+    super(summary, reasons);
+    this.name = 'RunbookAlreadyRunning';
+  }
+}
+
+/** Some databases moved and others did not: the message says where each one writes and what to run next. */
+export class DatabaseMoveIncompleteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseMoveIncomplete';
+  }
+}
+
+const THROTTLING_ERROR_NAMES = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'SlowDown',
+  'PriorRequestNotComplete',
+  'ProvisionedThroughputExceededException',
+]);
+const TRANSIENT_ERROR_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'AbortError', 'InternalFailure', 'ServiceUnavailable']);
+const TRANSIENT_NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+function field(error: object, key: string): unknown {
+  return (error as Record<string, unknown>)[key];
+}
+
+/**
+ * Whether waiting and asking again may help: throttling, 5xx, timeouts and network failures
+ * (the faults of an impaired Region). Anything else (access denied, not found, validation) is a
+ * standing problem that polling cannot fix, so waits fail on it at once.
+ */
+export function isTransientError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const name = field(error, 'name');
+  if (typeof name === 'string' && (THROTTLING_ERROR_NAMES.has(name) || TRANSIENT_ERROR_NAMES.has(name))) return true;
+  const code = field(error, 'code');
+  if (typeof code === 'string' && TRANSIENT_NETWORK_CODES.has(code)) return true;
+  const metadata = field(error, '$metadata');
+  const status = typeof metadata === 'object' && metadata !== null ? field(metadata, 'httpStatusCode') : undefined;
+  if (typeof status === 'number' && (status === 429 || status >= 500)) return true;
+  return field(error, '$retryable') !== undefined;
 }

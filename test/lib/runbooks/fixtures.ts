@@ -6,8 +6,8 @@ import {
   ThrottlingException,
   InternalServerException,
 } from '@aws-sdk/client-route53-recovery-cluster';
-import { DescribeGlobalClustersCommand, GlobalCluster, RDSClient } from '@aws-sdk/client-rds';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DescribeDBClustersCommand, DescribeGlobalClustersCommand, GlobalCluster, RDSClient } from '@aws-sdk/client-rds';
+import { DescribeAutomationExecutionsCommand, GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import type { GlobalDatabaseTopology, PlatformTopology, RoutingMode } from '../../../lib/topology/topology';
 import { runbookNames, topologyParameterName } from '../../../lib/topology/topology';
@@ -89,6 +89,13 @@ export function seededRandom(seed: number): () => number {
 
 export interface ClusterState {
   writer: string;
+  /**
+   * Members listed as writer besides `writer`, listed FIRST: an old primary whose Region is
+   * unreachable stays listed as writer after the failover promoted `writer`.
+   */
+  staleWriters?: string[];
+  /** Each member cluster's status as DescribeDBClusters in its Region reports it (default available). */
+  clusterStatus?: Partial<Record<string, string>>;
   status?: string;
   sync?: Partial<Record<string, 'connected' | 'pending-resync'>>;
   /** Member Regions present (default: all). */
@@ -97,7 +104,8 @@ export interface ClusterState {
 }
 
 export function globalCluster(db: GlobalDatabaseTopology, state: ClusterState): GlobalCluster {
-  const members = state.members ?? REGIONS;
+  const stale = state.staleWriters ?? [];
+  const members = [...stale, ...(state.members ?? REGIONS).filter((r) => !stale.includes(r))];
   return {
     GlobalClusterIdentifier: db.globalClusterIdentifier,
     GlobalClusterArn: `arn:aws:rds::${ACCOUNT}:global-cluster:${db.globalClusterIdentifier}`,
@@ -105,8 +113,8 @@ export function globalCluster(db: GlobalDatabaseTopology, state: ClusterState): 
     Status: state.status ?? 'available',
     GlobalClusterMembers: members.map((region) => ({
       DBClusterArn: memberArn(db.name, region),
-      IsWriter: region === state.writer,
-      SynchronizationStatus: region === state.writer ? undefined : state.sync?.[region] ?? 'connected',
+      IsWriter: region === state.writer || stale.includes(region),
+      SynchronizationStatus: region === state.writer || stale.includes(region) ? undefined : state.sync?.[region] ?? 'connected',
     })),
     FailoverState: state.failover
       ? {
@@ -132,13 +140,31 @@ export function mockRds(states: Record<string, ClusterState>): RdsMock {
     }
     return { GlobalClusters: [globalCluster(db, states[db.name])] };
   });
+  rds.on(DescribeDBClustersCommand).callsFake((input: { DBClusterIdentifier?: string }) => {
+    for (const db of DATABASES) {
+      for (const [region, member] of Object.entries(db.members)) {
+        if (member.clusterIdentifier === input.DBClusterIdentifier) {
+          const status = states[db.name]?.clusterStatus?.[region] ?? 'available';
+          return { DBClusters: [{ DBClusterIdentifier: member.clusterIdentifier, DBClusterArn: member.clusterArn, Status: status }] };
+        }
+      }
+    }
+    return { DBClusters: [] };
+  });
   return rds;
 }
 
+/** Topology from GetParameter; no other runbook execution running unless a test says so. */
 export function mockSsmTopology(value: PlatformTopology = topology()): SsmMock {
   const ssm = mockClient(SSMClient);
   ssm.on(GetParameterCommand, { Name: TOPOLOGY_PARAMETER }).resolves({ Parameter: { Name: TOPOLOGY_PARAMETER, Value: JSON.stringify(value) } });
+  ssm.on(DescribeAutomationExecutionsCommand).resolves({ AutomationExecutionMetadataList: [] });
   return ssm;
+}
+
+/** An RDS throttling error as the query protocol delivers it (no modelled class). */
+export function rdsThrottling(): Error {
+  return Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } });
 }
 
 /** Hostname of the endpoint a mocked client was built for. */

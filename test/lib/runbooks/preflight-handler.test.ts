@@ -1,5 +1,5 @@
 import { DescribeGlobalClustersCommand, RDSClient } from '@aws-sdk/client-rds';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import { DescribeAutomationExecutionsCommand, DescribeAutomationExecutionsCommandInput, SSMClient } from '@aws-sdk/client-ssm';
 import { RunbookRefusedError } from '../../../lib/runbooks/runtime/errors';
 import { createPreflightHandler } from '../../../lib/runbooks/runtime/handlers/preflight';
 import { createTopologyLoader } from '../../../lib/runbooks/runtime/topology-source';
@@ -14,6 +14,8 @@ describe('preflight handler', () => {
     createPreflightHandler({
       loadTopology: createTopologyLoader(new SSMClient({ region: executionRegion }), TOPOLOGY_PARAMETER),
       rds: new RDSClient({ region: executionRegion }),
+      ssm: new SSMClient({ region: executionRegion }),
+      peerSsm: (region) => new SSMClient({ region }),
       executionRegion,
       now: () => new Date('2026-01-01T00:00:00Z'),
     });
@@ -126,6 +128,11 @@ describe('preflight handler', () => {
       expect(error.reasons).toEqual(['orders (retail-orders): us-east-1 is not in sync (synchronization status pending-resync)']);
     });
 
+    it('refuses to run in the Region being restored', async () => {
+      const error = await refusal(handler(EAST)({ runbook: 'failback', targetRegion: EAST }));
+      expect(error.reasons).toContain('the failback runbook must run in a serving Region, never in the Region being restored (us-east-1)');
+    });
+
     it('refuses when the Region is the writer or lost its member', async () => {
       states.catalog = { writer: EAST };
       states.orders = { writer: WEST, members: [WEST] };
@@ -136,6 +143,88 @@ describe('preflight handler', () => {
           expect.stringMatching(/orders .*no member cluster in us-east-1/),
         ]),
       );
+    });
+  });
+
+  describe('another runbook running', () => {
+    type Execution = { id: string; document: string; status: string; region: string; started: string };
+    let executions: Execution[];
+    const T = (s: number) => new Date(Date.parse('2026-01-01T00:00:00Z') + s * 1000);
+
+    beforeEach(() => {
+      executions = [];
+      ssm.on(DescribeAutomationExecutionsCommand).callsFake(async (input: DescribeAutomationExecutionsCommandInput, getClient) => {
+        const region = await (getClient() as SSMClient).config.region();
+        const prefix = input.Filters?.find((f) => f.Key === 'DocumentNamePrefix')?.Values?.[0] ?? '';
+        const statuses = input.Filters?.find((f) => f.Key === 'ExecutionStatus')?.Values;
+        return {
+          AutomationExecutionMetadataList: executions
+            .filter((e) => e.region === region && e.document.startsWith(prefix) && (statuses === undefined || statuses.includes(e.status)))
+            .map((e) => ({ AutomationExecutionId: e.id, DocumentName: e.document, AutomationExecutionStatus: e.status, ExecutionStartTime: T(Number(e.started)) })),
+        };
+      });
+    });
+
+    it('refuses while an earlier execution of any of the three runbooks runs, naming it', async () => {
+      executions.push({ id: 'first', document: 'retail-Failover', status: 'Waiting', region: WEST, started: '0' });
+      executions.push({ id: 'me', document: 'retail-Failover', status: 'InProgress', region: WEST, started: '5' });
+      const error = await refusal(handler()({ runbook: 'failover', targetRegion: WEST, executionId: 'me' }));
+      expect(error.name).toBe('RunbookAlreadyRunning');
+      expect(error.message).toContain('retail-Failover execution first in us-west-2 is Waiting (started 2026-01-01T00:00:00.000Z)');
+      const input = ssm.commandCalls(DescribeAutomationExecutionsCommand)[0].args[0].input;
+      expect(input.Filters).toEqual([
+        { Key: 'DocumentNamePrefix', Values: ['retail-'] },
+        { Key: 'ExecutionStatus', Values: expect.arrayContaining(['Pending', 'InProgress', 'Waiting', 'Cancelling']) },
+      ]);
+    });
+
+    it('sees a runbook running in another Region', async () => {
+      executions.push({ id: 'other', document: 'retail-Switchover', status: 'InProgress', region: EAST, started: '0' });
+      executions.push({ id: 'me', document: 'retail-Failover', status: 'InProgress', region: WEST, started: '5' });
+      const error = await refusal(handler()({ runbook: 'failover', targetRegion: WEST, executionId: 'me' }));
+      expect(error.message).toContain('retail-Switchover execution other in us-east-1 is InProgress');
+    });
+
+    it('goes on when the other execution started later (it will refuse), and ignores other documents', async () => {
+      executions.push({ id: 'me', document: 'retail-Failover', status: 'InProgress', region: WEST, started: '0' });
+      executions.push({ id: 'later', document: 'retail-Failover', status: 'InProgress', region: WEST, started: '5' });
+      executions.push({ id: 'reconcile', document: 'retail-RestoreAndReconcile', status: 'InProgress', region: WEST, started: '-5' });
+      await expect(handler()({ runbook: 'failover', targetRegion: WEST, executionId: 'me' })).resolves.toMatchObject({ runbook: 'failover' });
+    });
+
+    it('filters the statuses itself when the service filter did not return this very execution', async () => {
+      ssm.on(DescribeAutomationExecutionsCommand).callsFake((input: DescribeAutomationExecutionsCommandInput) => ({
+        AutomationExecutionMetadataList:
+          input.Filters?.length === 1
+            ? [
+                { AutomationExecutionId: 'old', DocumentName: 'retail-Failback', AutomationExecutionStatus: 'Success', ExecutionStartTime: T(-50) },
+                { AutomationExecutionId: 'first', DocumentName: 'retail-Failback', AutomationExecutionStatus: 'InProgress', ExecutionStartTime: T(0) },
+                { AutomationExecutionId: 'me', DocumentName: 'retail-Failover', AutomationExecutionStatus: 'InProgress', ExecutionStartTime: T(5) },
+              ]
+            : [],
+      }));
+      const error = await refusal(handler()({ runbook: 'failover', targetRegion: WEST, executionId: 'me' }));
+      expect(error.reasons).toEqual([expect.stringContaining('retail-Failback execution first in us-west-2 is InProgress'), expect.any(String)]);
+    });
+
+    it('reports a Region whose SSM does not answer instead of waiting for it', async () => {
+      ssm.on(DescribeAutomationExecutionsCommand).callsFake(async (_input: DescribeAutomationExecutionsCommandInput, getClient) => {
+        if ((await (getClient() as SSMClient).config.region()) === EAST) throw Object.assign(new Error('connect ETIMEDOUT'), { name: 'TimeoutError' });
+        return { AutomationExecutionMetadataList: [] };
+      });
+      const result = await handler()({ runbook: 'failover', targetRegion: WEST, executionId: 'me' });
+      expect(result.checksPassed).toEqual(
+        expect.arrayContaining([
+          'checked us-west-2 for running runbooks',
+          'could not check us-east-1 for running runbooks (TimeoutError: connect ETIMEDOUT); a runbook started there would not be seen',
+        ]),
+      );
+    });
+
+    it('refuses when its own Region cannot be checked', async () => {
+      ssm.on(DescribeAutomationExecutionsCommand).rejects(new Error('AccessDenied'));
+      const error = await refusal(handler()({ runbook: 'failover', targetRegion: WEST, executionId: 'me' }));
+      expect(error.message).toMatch(/cannot list running runbook executions in us-west-2/);
     });
   });
 

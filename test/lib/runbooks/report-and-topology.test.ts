@@ -48,8 +48,10 @@ describe('report handler', () => {
         after: { [EAST]: 'Off', [WEST]: 'On' },
         changedRegions: [EAST, WEST],
         updateCalled: true,
+        readBackConfirmed: undefined,
         note: undefined,
       },
+      warnings: [],
       databases: [
         { name: 'catalog', oldWriterRegion: EAST, newWriterRegion: WEST, action: 'start', apiCalled: true, secondsSinceStart: 120 },
         { name: 'orders', oldWriterRegion: WEST, newWriterRegion: WEST, action: 'none', apiCalled: false, secondsSinceStart: 0 },

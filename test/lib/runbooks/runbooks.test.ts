@@ -211,7 +211,12 @@ describe('RegionalRunbooks', () => {
     const { mainSteps, parameters } = documentContent(east, NAMES.failback);
     const s = STEP.failback;
     expect(stepNames(mainSteps).slice(0, 5)).toEqual([s.preflight, STEP.skipApproval, s.approve, s.traffic, s.report]);
-    expect(mainSteps[0].inputs.InputPayload).toEqual({ runbook: 'failback', targetRegion: '{{ Region }}', dryRun: '{{ DryRun }}' });
+    expect(mainSteps[0].inputs.InputPayload).toEqual({
+      runbook: 'failback',
+      targetRegion: '{{ Region }}',
+      dryRun: '{{ DryRun }}',
+      executionId: '{{ automation:EXECUTION_ID }}',
+    });
     expect(parameters.Region).toMatchObject({ allowedValues: REGIONS });
     expect(parameters.TargetRegion).toBeUndefined();
     expect(parameters.DatabaseTimeoutMinutes).toBeUndefined();
@@ -264,21 +269,45 @@ describe('RegionalRunbooks', () => {
     }
   });
 
-  it('grants no wildcard actions or resources and no managed policies', () => {
+  it('grants no wildcard actions, no managed policies, and a wildcard resource only where the API takes nothing else', () => {
     for (const template of templates) {
       for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
         expect(role.Properties.ManagedPolicyArns).toBeUndefined();
       }
-      for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+      const wildcardResources: string[] = [];
+      for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
         for (const statement of policy.Properties.PolicyDocument.Statement as JsonRecord[]) {
           const actions = ([] as unknown[]).concat(statement.Action);
           expect(actions.filter((a) => typeof a === 'string' && a.includes('*'))).toEqual([]);
           const resources = ([] as unknown[]).concat(statement.Resource);
           for (const resource of resources) {
-            expect(JSON.stringify(resource)).not.toMatch(/\*/);
+            if (JSON.stringify(resource).includes('*')) wildcardResources.push(`${id.replace(/[0-9A-F]{8}$/, '')} ${JSON.stringify(resource)} ${JSON.stringify(statement.Action)}`);
           }
         }
       }
+      // DescribeAutomationExecutions has no resource type (Service Authorization Reference).
+      expect(wildcardResources).toEqual(['RunbooksPreflightRoleDefaultPolicy "*" "ssm:DescribeAutomationExecutions"']);
+    }
+  });
+
+  it('gives every Lambda step a timeout no shorter than its function\'s timeout, in every document', () => {
+    for (const template of templates) {
+      const functions = template.findResources('AWS::Lambda::Function');
+      let checked = 0;
+      for (const name of [NAMES.failover, NAMES.switchover, NAMES.failback]) {
+        for (const step of documentContent(template, name).mainSteps.filter((st) => st.action === 'aws:invokeLambdaFunction')) {
+          const ref = (step.inputs.FunctionName as JsonRecord).Ref as string;
+          const functionTimeout = functions[ref].Properties.Timeout as number;
+          expect(typeof step.timeoutSeconds).toBe('number');
+          // Otherwise SSM marks the step TimedOut while the function may still call FailoverGlobalCluster.
+          expect(step.timeoutSeconds as number).toBeGreaterThanOrEqual(functionTimeout);
+          // aws:invokeLambdaFunction runs for at most 300 s.
+          expect(step.timeoutSeconds as number).toBeLessThanOrEqual(300);
+          checked++;
+        }
+      }
+      // failover: preflight, traffic, start, wait, report; switchover: the same; failback: preflight, traffic, report.
+      expect(checked).toBe(13);
     }
   });
 
@@ -306,6 +335,11 @@ describe('RegionalRunbooks', () => {
           ],
         },
         { Action: 'rds:DescribeGlobalClusters', Effect: 'Allow', Resource: [globalArn('retail-catalog'), globalArn('retail-orders')] },
+        {
+          Action: 'rds:DescribeDBClusters',
+          Effect: 'Allow',
+          Resource: [memberArn('catalog', EAST), memberArn('catalog', WEST), memberArn('orders', EAST), memberArn('orders', WEST)],
+        },
       ]),
     );
     const traffic = statementsOf('RunbooksTrafficRole');
@@ -324,6 +358,9 @@ describe('RegionalRunbooks', () => {
     );
     expect(JSON.stringify(traffic)).not.toContain('rds:');
     expect(JSON.stringify(statementsOf('RunbooksPreflightRole'))).not.toMatch(/Failover|Switchover|route53/);
+    expect(statementsOf('RunbooksPreflightRole')).toEqual(
+      expect.arrayContaining([{ Action: 'ssm:DescribeAutomationExecutions', Effect: 'Allow', Resource: '*' }]),
+    );
     expect(statementsOf('RunbooksReportRole').map((st) => st.Action)).toEqual([['logs:CreateLogStream', 'logs:PutLogEvents']]);
     for (const prefix of ['RunbooksPreflightRole', 'RunbooksTrafficRole', 'RunbooksDatabasesRole']) {
       expect(statementsOf(prefix)).toEqual(

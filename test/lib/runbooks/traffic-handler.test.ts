@@ -1,4 +1,4 @@
-import { UpdateRoutingControlStatesCommand } from '@aws-sdk/client-route53-recovery-cluster';
+import { GetRoutingControlStateCommand, UpdateRoutingControlStatesCommand } from '@aws-sdk/client-route53-recovery-cluster';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { createArcClientFactory, shuffle } from '../../../lib/runbooks/runtime/arc';
 import { createTrafficHandler } from '../../../lib/runbooks/runtime/handlers/traffic';
@@ -46,7 +46,9 @@ describe('traffic handler', () => {
   let arc: FakeArc;
   let ssm: SsmMock;
 
-  function handler(mode: RoutingMode = 'active-standby', seed = 1, expectedClusterArn = CLUSTER_ARN) {
+  let sleeps: number[];
+
+  function handler(mode: RoutingMode = 'active-standby', seed = 1, expectedClusterArn = CLUSTER_ARN, executionRegion = WEST) {
     ssm.reset();
     ssm.on(GetParameterCommand, { Name: TOPOLOGY_PARAMETER }).resolves({ Parameter: { Value: JSON.stringify(topology(mode)) } });
     return createTrafficHandler({
@@ -54,6 +56,10 @@ describe('traffic handler', () => {
       clientFor: createArcClientFactory(),
       random: seededRandom(seed),
       now: () => NOW,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+      executionRegion,
       expectedClusterArn,
     });
   }
@@ -61,6 +67,7 @@ describe('traffic handler', () => {
   beforeEach(() => {
     arc = new FakeArc({ [EAST]: 'On', [WEST]: 'Off' });
     ssm = mockSsmTopology();
+    sleeps = [];
   });
   afterEach(() => {
     arc.mock.restore();
@@ -81,6 +88,62 @@ describe('traffic handler', () => {
       ]),
     );
     expect(result.updateEndpoint).toMatch(/^https:\/\/.*route53-recovery-cluster/);
+    expect(result.readBackConfirmed).toBe(true);
+    expect(result.warnings).toEqual([]);
+  });
+
+  it('succeeds with a warning when the read-back fails after an accepted update, retrying it first', async () => {
+    const h = handler();
+    let gets = 0;
+    arc.mock.on(GetRoutingControlStateCommand).callsFake((input: { RoutingControlArn: string }) => {
+      gets++;
+      // The first read (2 controls) works; every read-back fails.
+      if (gets > 2) throw throttling();
+      return { RoutingControlArn: input.RoutingControlArn, RoutingControlState: arc.states.get(input.RoutingControlArn) };
+    });
+    const result = await h({ action: 'failover', targetRegion: WEST, dryRun: false });
+    expect(result.updateCalled).toBe(true);
+    expect(arc.stateOf(WEST)).toBe('On');
+    expect(result.readBackConfirmed).toBe(false);
+    expect(result.after).toEqual({ [EAST]: 'Off', [WEST]: 'On' });
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]).toMatch(/accepted by https:\/\/.*but reading the controls back did not confirm it \(read-back 1 failed: .*read-back 3 failed/);
+    expect(sleeps).toEqual([1_000, 1_000]);
+  });
+
+  it('retries a stale read-back until it shows the new states', async () => {
+    const h = handler();
+    let stale = 1;
+    arc.mock.on(GetRoutingControlStateCommand).callsFake((input: { RoutingControlArn: string }) => {
+      const current = arc.states.get(input.RoutingControlArn);
+      // One endpoint still answers with the old states right after the update.
+      const answer = arc.updates.length > 0 && stale > 0 ? (current === 'On' ? 'Off' : 'On') : current;
+      if (arc.updates.length > 0 && input.RoutingControlArn === controlArn(WEST)) stale--;
+      return { RoutingControlArn: input.RoutingControlArn, RoutingControlState: answer };
+    });
+    const result = await h({ action: 'failover', targetRegion: WEST, dryRun: false });
+    expect(result.readBackConfirmed).toBe(true);
+    expect(result.warnings).toEqual([]);
+    expect(result.after).toEqual({ [EAST]: 'Off', [WEST]: 'On' });
+    expect(sleeps).toEqual([1_000]);
+  });
+
+  it('refuses a failback in the Region being restored', async () => {
+    await expect(handler('active-active', 1, CLUSTER_ARN, EAST)({ action: 'failback', targetRegion: EAST, dryRun: false })).rejects.toThrow(
+      /never in the Region being restored \(us-east-1\)/,
+    );
+    expect(arc.calls).toEqual([]);
+  });
+
+  it('pays for a failing endpoint once per run: after a failure the endpoint that answered is tried first', async () => {
+    const seed = 4;
+    const order = shuffle(topology().arc.clusterEndpoints, seededRandom(seed));
+    arc.down(order[0].region);
+    await handler('active-standby', seed)({ action: 'failover', targetRegion: WEST, dryRun: false });
+    const failedCalls = arc.calls.filter((c) => !c.ok);
+    // Only the first read (two parallel reads on that endpoint) hit it; update and read-back went to the one that answered.
+    expect(failedCalls.map((c) => c.command)).toEqual(['Get', 'Get']);
+    expect(new Set(arc.calls.filter((c) => c.ok).map((c) => c.host)).size).toBe(1);
   });
 
   it('is a no-op on re-run after success: no update call', async () => {
@@ -151,7 +214,8 @@ describe('traffic handler', () => {
     expect(arc.stateOf(WEST)).toBe('On');
     expect(result.readEndpoint).toBe(survivor.endpoint);
     expect(result.updateEndpoint).toBe(survivor.endpoint);
-    expect(result.endpointFailures.length).toBeGreaterThanOrEqual(4);
+    // The four failing endpoints were tried once, for the first read; the survivor was remembered.
+    expect(result.endpointFailures.length).toBe(4);
     expect(result.endpointFailures.every((f) => f.errorName === 'ThrottlingException')).toBe(true);
   });
 
@@ -162,6 +226,8 @@ describe('traffic handler', () => {
     const error = await h({ action: 'failover', targetRegion: WEST, dryRun: false }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(/UpdateRoutingControlStates failed on all 5 ARC cluster endpoints/);
+    expect((error as Error).message).toMatch(/re-running the runbook is safe/);
+    expect((error as Error).message).toContain(`Wanted, in one call: us-east-1=Off (${controlArn(EAST)}), us-west-2=On (${controlArn(WEST)})`);
     for (const region of ARC_ENDPOINT_REGIONS) expect((error as Error).message).toContain(endpointUrl(region));
     expect(arc.stateOf(WEST)).toBe('Off');
   });

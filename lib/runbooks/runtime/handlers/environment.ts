@@ -31,3 +31,32 @@ export function lazy<T>(create: () => T): () => T {
     return value;
   };
 }
+
+/** What every handler reads from its Lambda environment. */
+export interface HandlerEnvironment {
+  /** The Region the function (and the automation) runs in. */
+  readonly region: string;
+  readonly topologyParameterName: string;
+}
+
+export function readHandlerEnvironment(): HandlerEnvironment {
+  return { region: executionRegion(), topologyParameterName: requireEnv(ENV_TOPOLOGY_PARAMETER) };
+}
+
+/** Time and randomness, injected so the offline drill can run the real wiring on its own clock. */
+export interface HandlerRuntime {
+  readonly now: () => Date;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly random: () => number;
+}
+
+export const REAL_RUNTIME: HandlerRuntime = {
+  now: () => new Date(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: Math.random,
+};
+
+/** Time left before the Lambda deadline, minus `marginMs`; `fallbackMs` when there is no context (direct calls, tests). */
+export function remainingMs(context: InvocationContext | undefined, marginMs: number, fallbackMs: number): number {
+  return context ? Math.max(0, context.getRemainingTimeInMillis() - marginMs) : fallbackMs;
+}

@@ -2,22 +2,34 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { RoutingMode } from '../../../topology/topology';
 import { describeGlobalDatabases, failbackProblems, GlobalDatabaseSnapshot, switchoverProblems } from '../aurora';
-import { RunbookRefusedError, summarizeError } from '../errors';
-import { asRecord, readBoolean, readEnum, readRegion } from '../events';
+import { createRunbookClients, RunbookClients } from '../clients';
+import { ConcurrentExecutionError, RunbookRefusedError, summarizeError } from '../errors';
+import { asRecord, JsonRecord, readBoolean, readEnum, readRegion } from '../events';
+import { checkOtherExecutions, describeExecution, ExecutionCheck } from '../executions';
 import { RUNBOOK_KINDS, RunbookKind } from '../contract';
 import { createTopologyLoader, TopologyLoader } from '../topology-source';
-import { ENV_TOPOLOGY_PARAMETER, executionRegion, lazy, requireEnv } from './environment';
+import { HandlerEnvironment, HandlerRuntime, lazy, readHandlerEnvironment, REAL_RUNTIME } from './environment';
 
 /**
  * Preflight: read-only checks run first by every runbook. Throws `RunbookRefused`
  * (the step fails, nothing changed) with every reason found.
  *
- * Event: `{ runbook: 'failover'|'switchover'|'failback', targetRegion, dryRun }` where
- * targetRegion is the Region to promote (failover, switchover) or to restore (failback).
+ * Event: `{ runbook: 'failover'|'switchover'|'failback', targetRegion, dryRun, executionId? }`
+ * where targetRegion is the Region to promote (failover, switchover) or to restore
+ * (failback) and executionId is the automation's own id (`{{ automation:EXECUTION_ID }}`).
+ *
+ * Where each runbook must not run: failover and switchover only in the Region being
+ * promoted (their RDS calls go to the Lambda's own Region); failback never in the Region
+ * being restored. Any of the three refuses while another execution of the three, started
+ * earlier, is still running in any platform Region.
  */
 export interface PreflightDeps {
   readonly loadTopology: TopologyLoader;
   readonly rds: RDSClient;
+  /** SSM of the execution Region, for running executions. */
+  readonly ssm: SSMClient;
+  /** SSM of another platform Region (short deadlines: it may be the failed one). */
+  readonly peerSsm: (region: string) => SSMClient;
   readonly executionRegion: string;
   readonly now: () => Date;
 }
@@ -39,6 +51,7 @@ export function createPreflightHandler(deps: PreflightDeps): (event: unknown) =>
     const runbook = readEnum(input, 'runbook', RUNBOOK_KINDS);
     const target = readRegion(input, 'targetRegion');
     const dryRun = readBoolean(input, 'dryRun', false);
+    const executionId = optionalExecutionId(input);
     const topology = await deps.loadTopology();
     const title = `${runbook} ${runbook === 'failback' ? 'of' : 'to'} ${target} refused`;
 
@@ -54,17 +67,39 @@ export function createPreflightHandler(deps: PreflightDeps): (event: unknown) =>
       } else {
         passed.push(`running in the target Region ${target}`);
       }
+    } else if (target === deps.executionRegion) {
+      // The Region being restored is the one that failed: nothing about it may be decided from inside it.
+      reasons.push(`the failback runbook must run in a serving Region, never in the Region being restored (${target})`);
+    } else {
+      passed.push(`running in ${deps.executionRegion}, not in the Region being restored`);
     }
 
-    let snapshots: GlobalDatabaseSnapshot[];
-    try {
-      snapshots = await describeGlobalDatabases(deps.rds, topology.databases);
-    } catch (error) {
-      const summary = summarizeError(error);
-      throw new RunbookRefusedError(title, [
-        `cannot describe the global databases from ${deps.executionRegion}: ${summary.name}: ${summary.message}`,
+    const [described, executions] = await Promise.all([
+      describeGlobalDatabases(deps.rds, topology.databases).then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error: summarizeError(error) }),
+      ),
+      checkOtherExecutions({ topology, executionRegion: deps.executionRegion, executionId, ssm: deps.ssm, peerSsm: deps.peerSsm }).then(
+        (value): { value: ExecutionCheck } => ({ value }),
+        (error: unknown) => ({ error: summarizeError(error) }),
+      ),
+    ]);
+    if ('error' in executions) {
+      throw new RunbookRefusedError(title, [executions.error.message]);
+    }
+    if (executions.value.blockers.length > 0) {
+      throw new ConcurrentExecutionError(`${title}: another runbook execution is running`, [
+        ...executions.value.blockers.map(describeExecution),
+        'wait for it to end (or stop it: aws ssm stop-automation-execution --region <region> --automation-execution-id <id>), then start again',
       ]);
     }
+    passed.push(...executions.value.notes);
+    if ('error' in described) {
+      throw new RunbookRefusedError(title, [
+        `cannot describe the global databases from ${deps.executionRegion}: ${described.error.name}: ${described.error.message}`,
+      ]);
+    }
+    const snapshots: GlobalDatabaseSnapshot[] = described.value;
 
     for (const snapshot of snapshots) {
       if (!snapshot.members.some((m) => m.region === target)) {
@@ -108,15 +143,29 @@ export function createPreflightHandler(deps: PreflightDeps): (event: unknown) =>
   };
 }
 
-const realHandler = lazy(() => {
-  const region = executionRegion();
+function optionalExecutionId(input: JsonRecord): string | undefined {
+  const value = input.executionId;
+  // An unresolved SSM variable (a direct invocation) is no id.
+  return typeof value === 'string' && value.trim() !== '' && !value.includes('{{') ? value.trim() : undefined;
+}
+
+/** The production wiring; the offline drill calls it with loopback endpoints and its own clock. */
+export function preflightHandlerFor(
+  env: HandlerEnvironment,
+  clients: RunbookClients,
+  runtime: HandlerRuntime = REAL_RUNTIME,
+): (event: unknown) => Promise<PreflightResult> {
   return createPreflightHandler({
-    loadTopology: createTopologyLoader(new SSMClient({ region }), requireEnv(ENV_TOPOLOGY_PARAMETER)),
-    rds: new RDSClient({ region }),
-    executionRegion: region,
-    now: () => new Date(),
+    loadTopology: createTopologyLoader(clients.ssm(env.region), env.topologyParameterName),
+    rds: clients.rds(env.region),
+    ssm: clients.ssm(env.region),
+    peerSsm: (region) => clients.peerSsm(region),
+    executionRegion: env.region,
+    now: runtime.now,
   });
-});
+}
+
+const realHandler = lazy(() => preflightHandlerFor(readHandlerEnvironment(), createRunbookClients()));
 
 export async function handler(event: unknown): Promise<PreflightResult> {
   return realHandler()(event);

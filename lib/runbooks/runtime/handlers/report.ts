@@ -15,6 +15,8 @@ export interface DatabaseReportEntry {
   readonly action?: string;
   readonly apiCalled?: boolean;
   readonly secondsSinceStart?: number;
+  /** The old primary as the global cluster still lists it (e.g. listed as writer while its Region is unreachable). */
+  readonly oldPrimary?: JsonRecord;
 }
 
 export interface RunbookReport {
@@ -27,9 +29,12 @@ export interface RunbookReport {
     readonly after: JsonRecord;
     readonly changedRegions: readonly string[];
     readonly updateCalled: boolean;
+    readonly readBackConfirmed?: boolean;
     readonly note?: string;
   };
   readonly databases: readonly DatabaseReportEntry[];
+  /** Things an operator should check although the runbook completed. */
+  readonly warnings: readonly string[];
   readonly readiness?: readonly string[];
   readonly timings: {
     readonly trafficStartedAt?: string;
@@ -73,8 +78,19 @@ export function buildReport(event: unknown, now: () => Date): RunbookReport {
       action: optionalString(d, 'action'),
       apiCalled: d.called === true,
       secondsSinceStart: typeof w?.secondsSinceStart === 'number' ? w.secondsSinceStart : undefined,
+      oldPrimary: isRecord(w?.oldPrimary) ? w.oldPrimary : undefined,
     };
   });
+  const warnings = [...strings(traffic?.warnings)];
+  for (const d of databases) {
+    if (d.oldPrimary?.listedAs === 'writer') {
+      warnings.push(
+        `${d.name}: the old primary in ${String(d.oldPrimary.region)} is still listed as a writer of the global cluster ` +
+          '(its Region did not take part in the failover); Aurora demotes it when that Region is back. Writes that reached it ' +
+          'after the failover are not replicated: reconcile them (RestoreAndReconcile runbook).',
+      );
+    }
+  }
 
   return {
     runbook,
@@ -89,9 +105,11 @@ export function buildReport(event: unknown, now: () => Date): RunbookReport {
             after: isRecord(traffic.after) ? traffic.after : {},
             changedRegions: strings(traffic.changedRegions),
             updateCalled: traffic.updateCalled === true,
+            readBackConfirmed: typeof traffic.readBackConfirmed === 'boolean' ? traffic.readBackConfirmed : undefined,
             note: optionalString(traffic, 'note'),
           },
     databases,
+    warnings,
     readiness: preflight === undefined ? undefined : strings(preflight.checksPassed),
     timings: {
       trafficStartedAt: optionalString(traffic, 'startedAt'),
