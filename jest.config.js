@@ -11,6 +11,8 @@ const common = {
 };
 
 module.exports = {
+  // Every core: the main process only schedules (jest's default leaves one core to it).
+  maxWorkers: '100%',
   projects: [
     {
       ...common,
