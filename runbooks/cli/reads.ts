@@ -157,9 +157,16 @@ function shuffled<T>(items: readonly T[], random: () => number): T[] {
  * endpoints in random order, the next one after any error (AWS's guidance for the ARC data plane).
  * The runtime's rotation (lib/runbooks/runtime/arc.ts) takes no AbortSignal; the CLI needs one.
  */
-export async function readRoutingControls(clients: AwsClients, topology: PlatformTopology, random: () => number, signal: AbortSignal): Promise<RoutingRead> {
-  const failures: EndpointFailure[] = [];
+export async function readRoutingControls(
+  clients: AwsClients,
+  topology: PlatformTopology,
+  random: () => number,
+  signal: AbortSignal,
+  progress: RotationProgress = { failures: [] },
+): Promise<RoutingRead> {
+  const failures = progress.failures;
   for (const endpoint of shuffled(topology.arc.clusterEndpoints, random)) {
+    progress.current = endpoint;
     if (signal.aborted) {
       failures.push({ endpoint: endpoint.endpoint, region: endpoint.region, error: 'not tried: deadline passed' });
       continue;
@@ -173,10 +180,24 @@ export async function readRoutingControls(clients: AwsClients, topology: Platfor
         if (state !== 'On' && state !== 'Off') throw new Error(`unexpected state ${String(state)} for ${arn}`);
         states[region] = state;
       }
+      progress.current = undefined;
       return { states, endpoint, failures };
     } catch (error) {
       failures.push({ endpoint: endpoint.endpoint, region: endpoint.region, error: describeError(error) });
     }
   }
+  progress.current = undefined;
   throw new ArcUnreadableError(failures);
+}
+
+/** What the rotation has seen so far, for a caller that stops waiting before it ends. */
+export interface RotationProgress {
+  readonly failures: EndpointFailure[];
+  current?: ArcClusterEndpoint;
+}
+
+export function describeRotation(progress: RotationProgress): string {
+  const waiting = progress.current !== undefined ? `waiting on ${progress.current.endpoint} (${progress.current.region})` : 'no endpoint in flight';
+  const failed = progress.failures.map((f) => `${f.endpoint} (${f.region}): ${f.error}`).join(' | ');
+  return failed === '' ? waiting : `${waiting}; failed before: ${failed}`;
 }

@@ -5,7 +5,7 @@ import type { CliDeps } from './deps';
 import { failureOf, RegionFailure, unavailable } from './discovery';
 import { CliError, describeError, EXIT, ExitCode } from './errors';
 import { CommandResult, Output, table, utcDateTime } from './output';
-import { ArcUnreadableError, ControlState, DatabaseView, EndpointFailure, LagReading, readDatabases, readLag, readRoutingControls, readTopology, RoutingRead } from './reads';
+import { ArcUnreadableError, ControlState, DatabaseView, describeRotation, EndpointFailure, LagReading, readDatabases, readLag, readRoutingControls, readTopology, RotationProgress, RoutingRead } from './reads';
 import { chooseView } from './views';
 
 /**
@@ -183,7 +183,11 @@ async function probeEverything(deps: CliDeps, options: CliOptions, output: Outpu
   };
 
   function onFirstTopology(topology: PlatformTopology): void {
-    arc = settle(deadline, (signal) => readRoutingControls(deps, topology, deps.random, signal)).then((result) => {
+    const rotation: RotationProgress = { failures: [] };
+    arc = settle(deadline, (signal) => readRoutingControls(deps, topology, deps.random, signal, rotation)).then((result) => {
+      if (!result.ok && result.timedOut) return { ...result, error: new Error(`${describeError(result.error)}; ${describeRotation(rotation)}`) };
+      return result;
+    }).then((result) => {
       if (!options.json) output.progress(arcLine(result));
       return result;
     });
