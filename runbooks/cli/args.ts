@@ -274,9 +274,10 @@ function applySwitch(draft: Draft, option: OptionSpec): void {
   if (option.key === 'yes') draft.yes = true;
 }
 
-function required(command: Command, draft: Draft, problems: string[]): void {
+/** Missing required arguments; a flag given with a bad value was reported already. */
+function required(command: Command, draft: Draft, given: ReadonlySet<string>, problems: string[]): void {
   const need = (present: unknown, what: string): void => {
-    if (present === undefined) problems.push(`${command} needs ${what}`);
+    if (present === undefined && !given.has(what.split(' ')[0])) problems.push(`${command} needs ${what}`);
   };
   switch (command) {
     case 'failover':
@@ -328,6 +329,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   const command = first;
   const draft = defaults();
   const problems: string[] = [];
+  const given = new Set<string>();
   for (let i = 0; i < rest.length; i++) {
     const token = rest[i];
     const equals = token.startsWith('--') ? token.indexOf('=') : -1;
@@ -335,7 +337,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     const inline = equals > 0 ? token.slice(equals + 1) : undefined;
 
     if (!flag.startsWith('-')) {
-      if (SPECS[command].positional !== undefined && draft.executionId === undefined) {
+      if (SPECS[command].positional !== undefined && !given.has('<execution-id>')) {
+        given.add('<execution-id>');
         if (EXECUTION_ID_PATTERN.test(token)) draft.executionId = token;
         else problems.push(`"${token}" is not an execution id (36 characters, like 0123abcd-4567-89ab-cdef-0123456789ab)`);
       } else {
@@ -353,6 +356,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       if (option.value !== undefined && inline === undefined) i++;
       continue;
     }
+    given.add(option.flag);
     if (option.value === undefined) {
       if (inline !== undefined) problems.push(`${option.flag} takes no value`);
       applySwitch(draft, option);
@@ -370,7 +374,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     }
     applyValue(draft, option, value, problems);
   }
-  required(command, draft, problems);
+  required(command, draft, given, problems);
   if (problems.length > 0) {
     throw badInput(problems.length === 1 ? problems[0] : `${problems.length} problems:\n  ${problems.join('\n  ')}`);
   }
