@@ -72,7 +72,7 @@ const EVERY: readonly Command[] = ['status', 'failover', 'switchover', 'failback
 const OPTIONS: readonly OptionSpec[] = [
   { key: 'to', flag: '--to', value: '<region>', help: 'the Region to promote (the runbook runs there)', commands: ['failover', 'switchover'] },
   { key: 'region', flag: '--region', value: '<region>', help: 'failback: the Region to restore; follow/approve/reject: where the execution runs (default: ask every Region)', commands: ['failback', 'follow', 'approve', 'reject'] },
-  { key: 'runIn', flag: '--run-in', value: '<region>', help: 'serving Region to run the failback in (default: the first that answers)', commands: ['failback'] },
+  { key: 'runIn', flag: '--run-in', value: '<serving-region>', help: 'serving Region to run the failback in (default: the first that answers)', commands: ['failback'] },
   { key: 'database', flag: '--database', value: 'catalog|orders', help: 'the global database to reconcile', commands: ['reconcile'] },
   { key: 'oldRegion', flag: '--old-region', value: '<region>', help: 'the Region that was primary before the unplanned failover', commands: ['reconcile'] },
   ...OPTIONAL_RECONCILE_PARAMETERS.map((p): OptionSpec => ({ key: 'optional', flag: p.flag, value: p.placeholder, help: p.help, commands: ['reconcile'], parameter: p.parameter })),
