@@ -107,6 +107,8 @@ export class FakeAws {
   public readonly s3 = mockClient(S3Client);
 
   public readonly down = new Set<string>();
+  /** Regions whose every API call never returns (a socket that accepts and never answers). */
+  public readonly hang = new Set<string>();
   /** Regions whose SSM answers ParameterNotFound (the platform is not there). */
   public readonly notDeployed = new Set<string>();
   public readonly calls: { readonly service: string; readonly region: string; readonly command: string }[] = [];
@@ -220,6 +222,7 @@ export class FakeAws {
     this.calls.push({ service, region: resolved, command });
     if (this.credentialsMissing) throw serviceError('CredentialsProviderError', 'Could not load credentials from any providers');
     if (this.down.has(resolved)) throw unreachable(`${service}.${resolved}.amazonaws.com`);
+    if (this.hang.has(resolved)) await new Promise<never>(() => undefined);
     return resolved;
   }
 

@@ -46,6 +46,15 @@ describe('failover, switchover, failback', () => {
       expect(aws.callsTo('cloudwatch').filter((r) => r === EAST)).toHaveLength(1);
     });
 
+    it('takes the topology from whichever Region answers first: a silent first Region costs nothing', async () => {
+      aws.hang.add(EAST);
+      aws.then('Success', []);
+      const { deps } = fakeDeps();
+      // --regions puts the silent Region first; the default --timeout (20 s) is far beyond this test's 5 s.
+      expect(await run(['failover', '--to', WEST, '--yes', '--regions', 'us-east-1,us-west-2'], deps)).toBe(EXIT.OK);
+      expect(aws.starts.map((s) => s.region)).toEqual([WEST]);
+    });
+
     it('shows lag of the secondaries while the databases move', async () => {
       aws.lag.set(WEST, { catalog: 800, orders: 30 });
       aws.then('Success', []);
