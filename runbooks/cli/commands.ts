@@ -7,18 +7,10 @@ import { followExecution, locateExecution, MAX_FOLLOW_MS, outcomeLines, sendAppr
 import { CommandResult, Output, utcTime } from './output';
 import { reconcileCommand, reportSection, requireRegion } from './reconcile';
 import { statusCommand } from './status';
-import { chooseView } from './views';
-import type { DatabaseView } from './reads';
+import { confirmOrRefuse } from './confirm';
+import { chooseDatabaseView } from './views';
 
 type RunbookKind = 'failover' | 'switchover' | 'failback';
-
-async function confirmOrRefuse(deps: CliDeps, options: CliOptions, question: string): Promise<boolean> {
-  if (options.dryRun || options.yes) return true;
-  if (!deps.interactive) {
-    throw badInput('refusing to start without confirmation: no terminal to ask on. Re-run with --yes (or --dry-run).');
-  }
-  return deps.confirm(question);
-}
 
 function documentName(topology: PlatformTopology, region: string, kind: keyof RunbookNames): string {
   const names = topology.runbooks[region];
@@ -57,19 +49,6 @@ async function runRunbook(
   };
 }
 
-function writers(views: ReadonlyMap<string, readonly DatabaseView[]>, topology: PlatformTopology, preferred: readonly string[]): Map<string, string | undefined> {
-  const result = new Map<string, string | undefined>();
-  for (const db of topology.databases) {
-    const forDatabase = new Map<string, DatabaseView>();
-    for (const [region, regionViews] of views) {
-      const view = regionViews.find((v) => v.name === db.name);
-      if (view !== undefined) forDatabase.set(region, view);
-    }
-    result.set(db.name, chooseView(forDatabase, preferred)?.view.writerRegion);
-  }
-  return result;
-}
-
 async function failoverOrSwitchover(deps: CliDeps, options: CliOptions, output: Output, kind: 'failover' | 'switchover'): Promise<CommandResult> {
   const target = options.to;
   if (target === undefined) throw badInput(`${kind} needs --to <region>`);
@@ -78,8 +57,9 @@ async function failoverOrSwitchover(deps: CliDeps, options: CliOptions, output: 
 
   if (kind === 'switchover') {
     const { views, failures } = await readViewsEverywhere(deps, topology, topology.regions, options.timeoutSeconds);
-    const current = writers(views, topology, regionOrder([target], topology.regions));
-    if (current.size > 0 && [...current.values()].every((writer) => writer === target)) {
+    const preferred = regionOrder([target], topology.regions);
+    const current = topology.databases.map((db) => chooseDatabaseView(views, db.name, preferred)?.view.writerRegion);
+    if (current.length > 0 && current.every((writer) => writer === target)) {
       throw badInput(`${target} is already the writer of every global database; nothing to switch over`);
     }
     for (const failure of failures) output.warn(`warning: ${failure.region}: ${failure.error}; the runbook's preflight checks again`);

@@ -7,9 +7,9 @@ import { discoverTopology, readViewsEverywhere, unavailable } from './discovery'
 import { badInput, describeError, EXIT } from './errors';
 import { FollowOutcome, followExecution, MAX_FOLLOW_MS, outcomeLines, startExecution } from './execute';
 import { CommandResult, Output, utcTime } from './output';
-import { DatabaseView } from './reads';
+import { confirmOrRefuse } from './confirm';
 import { reconcileDocumentParameters } from './reconcile-parameters';
-import { chooseView } from './views';
+import { chooseDatabaseView } from './views';
 
 /**
  * `reconcile`: starts `<app>-RestoreAndReconcile` in the database's current writer Region, follows
@@ -97,21 +97,6 @@ export async function reportSection(deps: CliDeps, outcome: FollowOutcome, timeo
   return { document: { report: location, summaryMarkdown: summary.markdown ?? null, summaryError: summary.error ?? null }, text };
 }
 
-function writerOf(databaseName: string, views: ReadonlyMap<string, readonly DatabaseView[]>, preferred: readonly string[]) {
-  const forDatabase = new Map<string, DatabaseView>();
-  for (const [region, regionViews] of views) {
-    const view = regionViews.find((v) => v.name === databaseName);
-    if (view !== undefined) forDatabase.set(region, view);
-  }
-  return chooseView(forDatabase, preferred);
-}
-
-async function confirm(deps: CliDeps, options: CliOptions, question: string): Promise<boolean> {
-  if (options.dryRun || options.yes) return true;
-  if (!deps.interactive) throw badInput('refusing to start without confirmation: no terminal to ask on. Re-run with --yes (or --dry-run).');
-  return deps.confirm(question);
-}
-
 export async function reconcileCommand(deps: CliDeps, options: CliOptions, output: Output): Promise<CommandResult> {
   const database = options.database;
   const oldRegion = options.oldRegion;
@@ -121,7 +106,7 @@ export async function reconcileCommand(deps: CliDeps, options: CliOptions, outpu
 
   const others = topology.regions.filter((r) => r !== oldRegion);
   const { views, failures } = await readViewsEverywhere(deps, topology, topology.regions, options.timeoutSeconds);
-  const chosen = writerOf(database, views, [...others, oldRegion]);
+  const chosen = chooseDatabaseView(views, database, [...others, oldRegion]);
   if (chosen === undefined) throw unavailable(`could not find the current writer of ${database}`, failures);
   if (chosen.note !== undefined) output.warn(`warning: ${chosen.note}`);
   const writer = chosen.view.writerRegion;
@@ -136,7 +121,7 @@ export async function reconcileCommand(deps: CliDeps, options: CliOptions, outpu
   if (documentName === undefined) throw badInput(`the topology lists no restore-and-reconcile runbook in ${writer}`);
   const parameters = reconcileDocumentParameters({ database, oldRegion, dryRun: options.dryRun, optional: options.reconcileOptional });
   const question = `Start ${documentName} in ${writer} (${database}: old primary ${oldRegion}; creates a temporary cluster, deleted at the end)?`;
-  if (!(await confirm(deps, options, question))) {
+  if (!(await confirmOrRefuse(deps, options, question))) {
     return { exitCode: EXIT.DECLINED, document: { command: 'reconcile', started: false }, text: ['Not confirmed; nothing was started.'] };
   }
 

@@ -32,6 +32,16 @@ export function chooseView(views: ReadonlyMap<string, DatabaseView>, preferred: 
   return { view, seenFrom, note };
 }
 
+/** chooseView for one database, from every Region's list of views. */
+export function chooseDatabaseView(viewsByRegion: ReadonlyMap<string, readonly DatabaseView[]>, databaseName: string, preferred: readonly string[]): ChosenView | undefined {
+  const views = new Map<string, DatabaseView>();
+  for (const [region, regionViews] of viewsByRegion) {
+    const view = regionViews.find((v) => v.name === databaseName);
+    if (view !== undefined) views.set(region, view);
+  }
+  return chooseView(views, preferred);
+}
+
 function rank(region: string, preferred: readonly string[]): number {
   const index = preferred.indexOf(region);
   return index === -1 ? preferred.length : index;
