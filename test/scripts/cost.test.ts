@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseCostArgs } from '../../lib/cost/args';
+import { main, minimumLine } from '../../scripts/cost';
 import { countComponents, markdownTable, priceCounts, runsPerMonth, totalOf, type CfnTemplate, type PriceList } from '../../lib/cost/count';
 
 const HOURS = 730;
@@ -123,5 +126,85 @@ describe('pricing', () => {
 
   test('a component without a reviewed price is an error', () => {
     expect(() => priceCounts(new Map([['aurora-db.x99.huge', 1]]), prices)).toThrow('No price for aurora-db.x99.huge');
+  });
+});
+
+describe('npm run cost arguments', () => {
+  test.each([
+    [[], { kind: 'reference' }],
+    [['-c', 'config=examples/active-active.json'], { kind: 'file', path: 'examples/active-active.json' }],
+    [['--context', 'config=my.json'], { kind: 'file', path: 'my.json' }],
+    [['--config', 'my.json'], { kind: 'file', path: 'my.json' }],
+    [['--config=my.json'], { kind: 'file', path: 'my.json' }],
+    [['-c', 'config=x.json', '--help'], { kind: 'help' }],
+  ])('%j', (argv, expected) => {
+    expect(parseCostArgs(argv)).toEqual(expected);
+  });
+
+  test.each([
+    [['-c', 'profile=prod'], /-c takes config=<file>/],
+    [['-c'], /-c needs a value: config=<file>/],
+    [['--bogus'], /unknown argument "--bogus"/],
+    [['-c', 'config=a.json', '--config', 'b.json'], /one configuration file at a time/],
+  ])('rejects %j', (argv, message) => {
+    expect(() => parseCostArgs(argv)).toThrow(message);
+  });
+});
+
+describe('npm run cost -- -c config=<file>', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cost-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  function runCost(argv: string[]): { code: number; out: string; err: string } {
+    let out = '';
+    let err = '';
+    const code = main(argv, (text) => {
+      out += text;
+    }, (text) => {
+      err += text;
+    });
+    return { code, out, err };
+  }
+
+  test('an invalid configuration lists every problem, prices nothing and exits 1', () => {
+    const path = join(dir, 'bad.json');
+    writeFileSync(path, JSON.stringify({ profile: 'gold', regions: ['us-east-1'] }));
+    const { code, out, err } = runCost(['-c', `config=${path}`]);
+    expect(code).toBe(1);
+    expect(out).toBe('');
+    expect(err).toContain('profile: got "gold"');
+    expect(err).toContain('regions: got ["us-east-1"]');
+    expect(err).toContain('Nothing was priced.');
+  });
+
+  test('a missing file is named', () => {
+    const { code, err } = runCost(['-c', `config=${join(dir, 'absent.json')}`]);
+    expect(code).toBe(1);
+    expect(err).toMatch(/config: got ".*absent.json"; must name a readable JSON file/);
+  });
+
+  test('bad arguments exit 2 with the usage; --help exits 0', () => {
+    expect(runCost(['-c', 'profile=prod'])).toMatchObject({ code: 2, out: '', err: expect.stringContaining('Usage: npm run -s cost') });
+    expect(runCost(['--help'])).toMatchObject({ code: 0, out: expect.stringContaining('-c config=<file>') });
+  });
+
+  test('prices the file\'s own configuration, synthesized like cdk synth: a shared ARC cluster is not counted', () => {
+    const path = join(dir, 'shared-arc.json');
+    writeFileSync(path, JSON.stringify({ profile: 'dev', regions: ['us-east-1', 'us-west-2'], arcClusterArn: 'arn:aws:route53-recovery-control::123456789012:cluster/0123abcd-4567-89ab-cdef-0123456789ab' }));
+    const { code, out } = runCost(['-c', `config=${path}`]);
+    expect(code).toBe(0);
+    expect(out).toContain(`${path}: dev, 2 Regions (us-east-1, us-west-2), shared ARC cluster: monthly minimum $703.58 (ARC cluster shared through "arcClusterArn": not counted here).`);
+    expect(out).not.toContain('Route 53 ARC cluster');
+    expect(out).toContain('| Aurora Serverless v2 minimum capacity (Aurora Standard) | 2 × ACU |');
+  }, 300_000);
+});
+
+describe('the minimum line', () => {
+  test('names the ARC share and how to drop it', () => {
+    const lines = priceCounts(new Map([['arc-cluster', 1], ['nat-gateway', 2]]), prices);
+    expect(minimumLine(lines)).toBe('monthly minimum $1,890.70, of which $1,825.00 (97%) is the ARC cluster: share an existing one with "arcClusterArn" to drop it');
   });
 });

@@ -1,109 +1,152 @@
-import { DescribeGlobalClustersCommand } from '@aws-sdk/client-rds';
+import { GetMetricStatisticsCommand, GetMetricStatisticsCommandInput } from '@aws-sdk/client-cloudwatch';
 import { run } from '../../../runbooks/cli/commands';
 import { EXIT } from '../../../runbooks/cli/errors';
-import { cloudWatchLagReader, LAG_METRIC, MetricQuery } from '../../../runbooks/cli/lag';
-import { ARC_ENDPOINT_REGIONS, ClusterState, EAST, endpointUrl, FakeArc, mockRds, RdsMock, WEST } from '../../lib/runbooks/fixtures';
-import { fakeDeps, FakeSsm, regionOf } from './helpers';
+import { LAG_METRIC } from '../../../runbooks/cli/reads';
+import { EAST, EU, topology, WEST } from './fixtures';
+import { FakeAws, fakeDeps, onlyJson } from './helpers';
 
-describe('status command', () => {
-  let ssm: FakeSsm;
-  let arc: FakeArc;
-  let rds: RdsMock;
-  let states: Record<string, ClusterState>;
+describe('status', () => {
+  let aws: FakeAws;
 
   beforeEach(() => {
-    ssm = new FakeSsm();
-    arc = new FakeArc({ [EAST]: 'On', [WEST]: 'Off' });
-    states = { catalog: { writer: EAST }, orders: { writer: EAST, sync: { [WEST]: 'pending-resync' } } };
-    rds = mockRds(states);
+    aws = new FakeAws({ catalog: { writer: EAST }, orders: { writer: EAST, sync: { [WEST]: 'pending-resync' } } });
+    aws.lag.set(WEST, { catalog: 120, orders: 4500 });
   });
-  afterEach(() => {
-    ssm.mock.restore();
-    arc.mock.restore();
-    rds.restore();
-  });
+  afterEach(() => aws.restore());
 
-  it('prints routing controls, writers and replication state per Region', async () => {
+  it('asks every Region at once and shows routing controls, writers, sync and lag', async () => {
     const { deps, captured } = fakeDeps();
     expect(await run(['status'], deps)).toBe(EXIT.OK);
     const text = captured.out.join('\n');
-    expect(text).toMatch(/retail: routing mode active-standby; topology read in us-east-1; ARC via https:\/\//);
-    expect(text).toMatch(/us-east-1\s+On\s+yes\s+catalog, orders/);
-    expect(text).toMatch(/us-west-2\s+Off\s+no\s+-/);
-    expect(text).toMatch(/catalog\s+aurora-mysql\s+available\s+us-east-1\s+us-west-2\s+connected\s+n\/a/);
-    expect(text).toMatch(/orders\s+aurora-postgresql\s+available\s+us-east-1\s+us-west-2\s+pending-resync\s+n\/a/);
-    expect(text).toContain(`lag n/a: ${LAG_METRIC} is not read in this context`);
+    // Both Regions were asked for the topology without waiting for each other.
+    expect(aws.callsTo('ssm', 'GetParameter').sort()).toEqual([EAST, WEST]);
+    expect(text).toMatch(/^retail status at 2026-01-01 03:00:00 UTC: asking us-east-1, us-west-2 in parallel \(timeout 20 s\)/);
+    expect(text).toMatch(/us-east-1\s+ok\s+On\s+yes\s+catalog, orders/);
+    expect(text).toMatch(/us-west-2\s+ok\s+Off\s+no\s+-/);
+    expect(text).toMatch(/catalog\s+aurora-mysql\s+available\s+us-east-1\s+us-west-2\s+connected\s+120 ms\s+us-east-1/);
+    expect(text).toMatch(/orders\s+aurora-postgresql\s+available\s+us-east-1\s+us-west-2\s+pending-resync\s+4500 ms/);
+    expect(text).toContain('exit 0 (complete)');
     expect(captured.err).toEqual([]);
   });
 
-  it('prints JSON with --json', async () => {
-    const { deps, captured } = fakeDeps();
-    expect(await run(['status', '--json'], deps)).toBe(EXIT.OK);
-    const report = JSON.parse(captured.out.join('\n'));
-    expect(report.regions).toEqual([
-      { region: EAST, routingControl: 'On', serving: true, writerFor: ['catalog', 'orders'] },
-      { region: WEST, routingControl: 'Off', serving: false, writerFor: [] },
-    ]);
-    expect(report.databases[1]).toMatchObject({
-      name: 'orders',
-      writerRegion: EAST,
-      members: [{ region: EAST, role: 'writer' }, { region: WEST, role: 'secondary', synchronization: 'pending-resync' }],
-    });
-  });
-
-  it('reads the topology from the next Region when the first does not answer', async () => {
-    ssm.down.add(EAST);
-    const { deps, captured } = fakeDeps();
-    expect(await run(['status'], deps)).toBe(EXIT.OK);
-    expect(ssm.parameterCalls).toEqual([EAST, WEST]);
-    expect(captured.err.join('\n')).toMatch(/topology not read from us-east-1: Error: connect ETIMEDOUT/);
-    expect(captured.out[0]).toContain('topology read in us-west-2');
-    // Databases are read from the Region that answered first.
-    const rdsRegions = await Promise.all(rds.commandCalls(DescribeGlobalClustersCommand).map((c) => regionOf(c.thisValue)));
-    expect(new Set(rdsRegions)).toEqual(new Set([WEST]));
-  });
-
-  it('tries the preferred --region first', async () => {
+  it('reads lag in each secondary\'s own Region, where Aurora publishes it', async () => {
     const { deps } = fakeDeps();
-    await run(['status', '--region', WEST], deps);
-    expect(ssm.parameterCalls).toEqual([WEST]);
+    await run(['status'], deps);
+    const queries = aws.cloudwatch.commandCalls(GetMetricStatisticsCommand).map((call) => call.args[0].input as GetMetricStatisticsCommandInput);
+    const west = queries.filter((q) => q.Dimensions?.[0]?.Value?.endsWith(WEST));
+    expect(west.map((q) => [q.Namespace, q.MetricName, q.Dimensions?.[0]?.Name, q.Dimensions?.[0]?.Value]).sort()).toEqual([
+      ['AWS/RDS', LAG_METRIC, 'DBClusterIdentifier', 'retail-catalog-us-west-2'],
+      ['AWS/RDS', LAG_METRIC, 'DBClusterIdentifier', 'retail-orders-us-west-2'],
+    ]);
   });
 
-  it('exits 4 naming every Region when no topology can be read', async () => {
-    ssm.down.add(EAST).add(WEST);
+  it('after a failover, takes each database from the writer\'s own Region and lag from the Regions that answer', async () => {
+    // us-east-1 is down; us-west-2 writes; the routing control follows.
+    aws.down.add(EAST);
+    aws.states = { catalog: { writer: WEST }, orders: { writer: WEST } };
+    aws.arcStates.set(EAST, 'Off');
+    aws.arcStates.set(WEST, 'On');
     const { deps, captured } = fakeDeps();
-    expect(await run(['status'], deps)).toBe(EXIT.UNAVAILABLE);
-    expect(captured.err.join('\n')).toMatch(/from any Region: us-east-1: Error: connect ETIMEDOUT.* \| us-west-2: Error: connect ETIMEDOUT/);
+    expect(await run(['status'], deps)).toBe(EXIT.INCOMPLETE);
+    const text = captured.out.join('\n');
+    expect(text).toMatch(/us-east-1\s+NO ANSWER\s+Off\s+no\s+-/);
+    expect(text).toMatch(/us-west-2\s+ok\s+On\s+yes\s+catalog, orders/);
+    expect(text).toMatch(/catalog\s+aurora-mysql\s+available\s+us-west-2\s+us-east-1\s+connected\s+n\/a\s+us-west-2/);
+    expect(text).toContain('lag n/a: us-east-1: CloudWatch GetMetricStatistics: TimeoutError: connect ETIMEDOUT');
+    expect(text).toMatch(/NO ANSWER: us-east-1: SSM GetParameter: TimeoutError: connect ETIMEDOUT ssm\.us-east-1/);
+    expect(text).toContain('exit 5 (incomplete)');
   });
 
-  it('reports Unknown controls and exits 1 when every ARC endpoint fails', async () => {
-    for (const region of ARC_ENDPOINT_REGIONS) arc.down(region);
+  it('when the Regions disagree on the writer, the serving Region\'s own view wins and the disagreement is shown', async () => {
+    // us-east-1 was cut off and still describes itself as the writer.
+    aws.views.set(EAST, { catalog: { writer: EAST }, orders: { writer: EAST } });
+    aws.views.set(WEST, { catalog: { writer: WEST }, orders: { writer: WEST } });
+    aws.arcStates.set(EAST, 'Off');
+    aws.arcStates.set(WEST, 'On');
     const { deps, captured } = fakeDeps();
-    expect(await run(['status'], deps)).toBe(EXIT.FAILED);
-    const text = captured.out.join('\n');
-    expect(text).toMatch(/us-east-1\s+Unknown\s+no\s+catalog, orders/);
-    for (const region of ARC_ENDPOINT_REGIONS) expect(text).toContain(endpointUrl(region));
+    await run(['status', '--json'], deps);
+    const report = onlyJson(captured);
+    expect(report.databases).toEqual([
+      expect.objectContaining({ name: 'catalog', writerRegion: WEST, seenFrom: WEST }),
+      expect.objectContaining({ name: 'orders', writerRegion: WEST, seenFrom: WEST }),
+    ]);
+    expect(report.notes).toContain('Regions disagree on the writer of catalog (us-west-2 says us-west-2, us-east-1 says us-east-1); shown as seen from us-west-2');
   });
 
-  it('shows replication lag from an injected CloudWatch reader', async () => {
-    const queries: MetricQuery[] = [];
-    const lagReader = cloudWatchLagReader(async (query) => {
-      queries.push(query);
-      return query.dimensions[0].Value === 'retail-catalog-us-west-2' ? 42.4 : undefined;
-    }, () => new Date('2026-01-01T00:05:00Z'));
-    const { deps, captured } = fakeDeps({ lagReader });
-    expect(await run(['status'], deps)).toBe(EXIT.OK);
+  it('prints each Region\'s line as it answers, before the tables', async () => {
+    aws.down.add(EAST);
+    const { deps, captured } = fakeDeps();
+    await run(['status'], deps);
+    const westLine = captured.out.findIndex((l) => /^ {2}us-west-2\s+answered \(/.test(l));
+    const eastLine = captured.out.findIndex((l) => /^ {2}us-east-1\s+NO ANSWER \(/.test(l));
+    const arcLine = captured.out.findIndex((l) => /^ {2}ARC\s+answered \(.*\) via .* endpoint: us-east-1 On, us-west-2 Off/.test(l));
+    const table = captured.out.findIndex((l) => l.startsWith('REGION'));
+    expect(Math.min(westLine, eastLine, arcLine)).toBeGreaterThan(0);
+    expect(Math.max(westLine, eastLine, arcLine)).toBeLessThan(table);
+    expect(captured.out[westLine]).toContain('catalog: writer us-east-1, available; orders: writer us-east-1, available');
+  });
+
+  it('needs no --region to find a survivor: any Region that answers gives the topology, which adds the rest', async () => {
+    aws.published = topology({ regions: [EAST, WEST, EU] });
+    aws.down.add(EAST);
+    const { deps } = fakeDeps();
+    await run(['status'], deps);
+    // eu-west-1 is not in --regions: the topology from us-west-2 named it.
+    expect(aws.callsTo('ssm', 'GetParameter')).toContain(EU);
+    expect(aws.callsTo('rds', 'DescribeGlobalClusters')).toContain(EU);
+  });
+
+  it('JSON: one document on stdout, nothing else, with every Region and the reason it did not answer', async () => {
+    aws.down.add(EAST);
+    const { deps, captured } = fakeDeps();
+    expect(await run(['status', '--json'], deps)).toBe(EXIT.INCOMPLETE);
+    const report = onlyJson(captured);
+    expect(report).toMatchObject({ command: 'status', outcome: 'incomplete', exitCode: EXIT.INCOMPLETE, topologyFrom: WEST, routingMode: 'active-standby' });
+    expect(report.regions).toEqual([
+      expect.objectContaining({ region: EAST, answered: false, complete: false, routingControl: 'On', problems: expect.arrayContaining([expect.stringMatching(/^SSM GetParameter: TimeoutError/)]) }),
+      expect.objectContaining({ region: WEST, answered: true, complete: true, routingControl: 'Off' }),
+    ]);
+    expect(captured.err).toEqual([]);
+  });
+
+  it('exits 4 when no Region answers', async () => {
+    aws.down.add(EAST).add(WEST);
+    const { deps, captured } = fakeDeps();
+    expect(await run(['status', '--json'], deps)).toBe(EXIT.NOTHING_REACHABLE);
+    expect(onlyJson(captured)).toMatchObject({ outcome: 'nothing-reachable', exitCode: EXIT.NOTHING_REACHABLE });
+  });
+
+  it('exits 6, not 4, without credentials', async () => {
+    aws.credentialsMissing = true;
+    const { deps, captured } = fakeDeps();
+    expect(await run(['status'], deps)).toBe(EXIT.NO_CREDENTIALS);
+    expect(captured.out.join('\n')).toMatch(/no usable AWS credentials: sign in/);
+  });
+
+  it('exits 2 naming --app when no Region has the topology', async () => {
+    aws.notDeployed.add(EAST).add(WEST);
+    const { deps, captured } = fakeDeps();
+    expect(await run(['status', '--app', 'shop'], deps)).toBe(EXIT.BAD_INPUT);
+    expect(captured.out.join('\n')).toMatch(/\/shop\/platform\/topology: not found in us-east-1, us-west-2; check --app and --regions/);
+  });
+
+  it('exits 5 when ARC does not answer, with every endpoint\'s error', async () => {
+    ['ap-northeast-1', 'ap-southeast-2', 'eu-west-1', 'us-east-1', 'us-west-2'].forEach((r) => aws.arcDown.add(r));
+    const { deps, captured } = fakeDeps();
+    expect(await run(['status'], deps)).toBe(EXIT.INCOMPLETE);
     const text = captured.out.join('\n');
-    expect(text).toMatch(/catalog .*connected\s+42 ms/);
-    expect(text).toContain(`lag n/a: no ${LAG_METRIC} datapoints in the last 5 minutes`);
-    expect(queries[0]).toEqual({
-      region: WEST,
-      namespace: 'AWS/RDS',
-      metricName: LAG_METRIC,
-      dimensions: [{ Name: 'DBClusterIdentifier', Value: 'retail-catalog-us-west-2' }],
-      start: new Date('2026-01-01T00:00:00Z'),
-      end: new Date('2026-01-01T00:05:00Z'),
-      periodSeconds: 60,
-    });
+    expect(text).toMatch(/ARC routing controls unknown: ArcUnreadable: no ARC cluster endpoint answered: .*\(ap-northeast-1\): TimeoutError/);
+    expect(text).toMatch(/us-east-1\s+ok\s+Unknown/);
+  });
+
+  it('tries the next ARC endpoint after any failure, in random order, and says which ones failed', async () => {
+    ['ap-southeast-2', 'eu-west-1', 'us-east-1'].forEach((r) => aws.arcDown.add(r));
+    const { deps, captured } = fakeDeps();
+    // random() = 0 shuffles the five endpoints into ap-southeast-2, eu-west-1, us-east-1, us-west-2, ap-northeast-1.
+    expect(await run(['status'], { ...deps, random: () => 0 })).toBe(EXIT.OK);
+    expect(aws.callsTo('arc').map((host) => host.split('.')[2])).toEqual(['ap-southeast-2', 'eu-west-1', 'us-east-1', 'us-west-2', 'us-west-2']);
+    const notes = captured.out.filter((l) => l.startsWith('note: ARC endpoint'));
+    expect(notes).toHaveLength(3);
+    expect(notes[0]).toMatch(/^note: ARC endpoint https:\/\/abcd1234\.route53-recovery-cluster\.ap-southeast-2\.amazonaws\.com\/v1 \(ap-southeast-2\) failed first: TimeoutError/);
   });
 });

@@ -1,0 +1,40 @@
+/**
+ * The one place that maps `reconcile` options to the `<app>-RestoreAndReconcile` document's
+ * parameters. A new optional document parameter is one line in OPTIONAL_RECONCILE_PARAMETERS: the
+ * parser accepts its flag, `--help` lists it and the start call passes it.
+ */
+
+export interface OptionalReconcileParameter {
+  /** The document parameter. */
+  readonly parameter: string;
+  /** The CLI flag that sets it. */
+  readonly flag: string;
+  readonly placeholder: string;
+  readonly help: string;
+}
+
+export const OPTIONAL_RECONCILE_PARAMETERS: readonly OptionalReconcileParameter[] = [
+  { parameter: 'SnapshotArn', flag: '--snapshot-arn', placeholder: '<arn>', help: 'a specific rds:unplanned-global-failover-* snapshot (default: the newest)' },
+  { parameter: 'Tables', flag: '--tables', placeholder: '<t1,t2>', help: 'only these tables (default: every table)' },
+];
+
+export interface ReconcileRequest {
+  readonly database: string;
+  readonly oldRegion: string;
+  readonly dryRun: boolean;
+  /** Values of OPTIONAL_RECONCILE_PARAMETERS, by document parameter name. */
+  readonly optional: Readonly<Record<string, string>>;
+}
+
+export function reconcileDocumentParameters(request: ReconcileRequest): Record<string, string[]> {
+  const parameters: Record<string, string[]> = {
+    Database: [request.database],
+    OldPrimaryRegion: [request.oldRegion],
+    DryRun: [String(request.dryRun)],
+  };
+  for (const { parameter } of OPTIONAL_RECONCILE_PARAMETERS) {
+    const value = request.optional[parameter];
+    if (value !== undefined && value !== '') parameters[parameter] = [value];
+  }
+  return parameters;
+}
