@@ -45,7 +45,7 @@ export const DEFAULT_TIMEOUT_SECONDS = 20;
 export const MAX_TIMEOUT_SECONDS = 300;
 export const DEFAULT_POLL_SECONDS = 10;
 
-/** How the docs call the CLI; `npx retail-runbook` (package bin) is equivalent. */
+/** How the docs call the CLI (`-s`: without it npm prints its own header on stdout). */
 export const INVOCATION = 'npm run -s runbook --';
 
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
@@ -136,7 +136,7 @@ export function usage(topic?: Command): string {
     ].join('\n');
   }
   return [
-    `Usage: ${INVOCATION} <command> [options]     (or: npx retail-runbook <command> [options])`,
+    `Usage: ${INVOCATION} <command> [options]`,
     '',
     'Commands:',
     ...COMMANDS.map((c) => `  ${SPECS[c].synopsis.padEnd(58)}${SPECS[c].summary}`),

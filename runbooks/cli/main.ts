@@ -1,5 +1,5 @@
 /**
- * Operator CLI for the failover runbooks: `npm run -s runbook -- <command>` or `npx retail-runbook <command>`.
+ * Operator CLI for the failover runbooks: `npm run -s runbook -- <command>`.
  * See runbooks/cli/README.md for commands and exit codes.
  */
 import { run } from './commands';
