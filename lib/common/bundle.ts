@@ -86,6 +86,9 @@ function buildOptions(spec: BundleSpec): BuildOptions {
     sourcemap: spec.sourceMap === true ? 'external' : false,
     sourcesContent: false,
     legalComments: 'none',
+    // Paths as seen from the project, not resolved through links: a checkout whose node_modules is a
+    // link to another checkout's (the review diff's base worktree) then bundles byte for byte the same.
+    preserveSymlinks: true,
     external: [...(spec.external ?? [])],
     logLevel: 'silent',
   };
