@@ -1,24 +1,10 @@
 #!/usr/bin/env node
 // The only place that reads context and environment: everything below works from a validated PlatformConfig.
-import { readFileSync } from 'node:fs';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError, resolveConfig } from '../lib/config/resolve';
 import { buildPlatform } from '../lib/platform';
-
-function readConfigFile(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError([{ key: 'config', value: path, allowed: `must name a readable JSON file (${(error as Error).message})` }]);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new ConfigError([{ key: 'config', value: path, allowed: `must contain valid JSON (${(error as Error).message})` }]);
-  }
-}
+import { readConfigFile } from '../lib/config/file';
 
 function main(): void {
   // Templates are written only by app.synth() below; a bad configuration exits before it.

@@ -14,6 +14,7 @@ import { ConfigError, resolveConfig } from '../lib/config/resolve';
 import type { PlatformConfig } from '../lib/config/types';
 import { countComponents, formatUsd, markdownTable, priceCounts, totalOf, type CfnTemplate, type CostLine, type PriceList } from '../lib/cost/count';
 import { buildPlatform } from '../lib/platform';
+import { readConfigFile } from '../lib/config/file';
 
 interface Configuration {
   readonly name: string;
@@ -49,20 +50,6 @@ export function minimumLine(lines: readonly CostLine[]): string {
   return arc > 0
     ? `monthly minimum ${formatUsd(total)}, of which ${formatUsd(arc)} (${Math.round((arc / total) * 100)}%) is the ARC cluster: share an existing one with "arcClusterArn" to drop it`
     : `monthly minimum ${formatUsd(total)} (ARC cluster shared through "arcClusterArn": not counted here)`;
-}
-
-function readConfigFile(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError([{ key: 'config', value: path, allowed: `must name a readable JSON file (${(error as Error).message})` }]);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new ConfigError([{ key: 'config', value: path, allowed: `must contain valid JSON (${(error as Error).message})` }]);
-  }
 }
 
 function describeConfig(path: string, config: PlatformConfig): string {
