@@ -20,7 +20,6 @@ import {
   type SyntheticsLibrary,
 } from '../../../lib/observability/canary/handler';
 import { CANARY_RUNTIME, STORE_PROBE_HANDLER, storeProbeCode } from '../../../lib/observability/canary-code';
-import { SYNTHETICS_MODULE } from '../../../lib/observability/canary/contract';
 import { FakeStore, PRODUCT_ID } from './fake-store';
 
 const ssm = mockClient(SSMClient);
@@ -170,9 +169,10 @@ describe('the synthesized canary bundle', () => {
     const asset = stack.node.findChild('Code') as s3assets.Asset;
     workDir = mkdtempSync(join(tmpdir(), 'canary-bundle-'));
     cpSync(join(app.outdir, asset.assetPath), workDir, { recursive: true });
-    // Only the runtime's current module name exists: a bundle requiring the legacy `Synthetics` fails to run.
-    mkdirSync(join(workDir, 'nodejs', 'node_modules', SYNTHETICS_MODULE), { recursive: true });
-    writeFileSync(join(workDir, 'nodejs', 'node_modules', SYNTHETICS_MODULE, 'index.js'), `
+    // Only the module name the runtime provides (syn-nodejs-puppeteer-13.1 and later) exists: a
+    // bundle requiring the legacy `Synthetics` fails to run.
+    mkdirSync(join(workDir, 'nodejs', 'node_modules', '@aws', 'synthetics-puppeteer'), { recursive: true });
+    writeFileSync(join(workDir, 'nodejs', 'node_modules', '@aws', 'synthetics-puppeteer', 'index.js'), `
       const http = require('http');
       exports.executeStep = async (name, fn) => fn();
       exports.executeHttpStep = (name, options, callback) => new Promise((resolve, reject) => {
