@@ -346,7 +346,7 @@ describe('broker alarms mean "the busiest node", for a single-instance broker (d
   };
 
   test.each([
-    ['cluster: nodes averaging 28 % CPU (broker-level sum 85 %)', PROD_THREE_REGIONS, [28, 28, 29], false],
+    ['cluster: every node at 30 % CPU (broker-level sum 90 %)', PROD_THREE_REGIONS, [30, 30, 30], false],
     ['cluster: one node at 90 % CPU, two idle', PROD_THREE_REGIONS, [90, 5, 5], true],
     ['cluster: every node at 80 % CPU', PROD_THREE_REGIONS, [80, 80, 80], false],
     ['single instance at 90 % CPU', DEV_TWO_REGIONS, [90], true],
