@@ -15,75 +15,110 @@ export interface RegionalChaosProps {
   /** This stack's Region. */
   readonly region: string;
   readonly vpc: ec2.IVpc;
-  /** The subnets the network drill cuts off (the tasks' subnets). */
+  /** The tasks' subnets. */
   readonly applicationSubnets: ec2.SubnetSelection;
+  /** The databases', cache's and broker's subnets: the lose-writer drill cuts them too. */
+  readonly dataSubnets: ec2.SubnetSelection;
   readonly cluster: ecs.ICluster;
   readonly services: Readonly<Record<ServiceName, ecs.FargateService>>;
   /** The carts global table: its replica in this Region is the one whose replication is paused. */
   readonly cartsTableName: string;
-  /** This Region's "Region impaired" composite alarm: stops drills that must not impair the Region. */
+  /** Identifiers of this Region's Aurora instances (both global databases' members): rebooted by the lose-writer drill. */
+  readonly databaseInstanceIds: readonly string[];
+  /** This Region's "Region impaired" composite alarm: stops the drills that must not impair the Region. */
   readonly regionImpairedAlarm: cloudwatch.IAlarm;
-  /** "Another Region fails as seen from here": stops every drill, the surviving Region must stay healthy. */
+  /** "Another Region's read path fails as seen from here": stops the drills that take this Region down. */
   readonly peersImpairedAlarm: cloudwatch.IAlarm;
+  /**
+   * Minutes the stop-condition alarms need to fire (two canary runs): the task drills observe this
+   * long between their waves, and the Region drills last at least this long plus the time to fail over.
+   */
+  readonly detectionMinutes: number;
   /** Encrypts the experiment log group; its policy must admit CloudWatch Logs (RegionalKey allowCloudWatchLogs). */
   readonly logKey: kms.IKey;
   /** A value CloudWatch Logs accepts. */
   readonly logRetentionDays: number;
-  /** How long the network and replication faults last. @default 10 */
+  /** How long the network and replication faults last. @default max(30, detectionMinutes + 20) */
   readonly drillDurationMinutes?: number;
 }
 
-/** FIS action ids and target resource types (AWS FIS actions reference). */
+/** FIS action ids (AWS FIS actions reference). */
 export const FIS_ACTIONS = {
   disruptConnectivity: 'aws:network:disrupt-connectivity',
   stopTask: 'aws:ecs:stop-task',
   pauseReplication: 'aws:dynamodb:global-table-pause-replication',
+  rebootDbInstances: 'aws:rds:reboot-db-instances',
+  wait: 'aws:fis:wait',
 } as const;
 
+/** FIS target resource types (AWS FIS targets reference). */
 export const FIS_TARGET_TYPES = {
   subnet: 'aws:ec2:subnet',
   task: 'aws:ecs:task',
   globalTable: 'aws:dynamodb:global-table',
+  dbInstance: 'aws:rds:db',
 } as const;
+
+/** Actions that act once and end at once: a stop condition cannot interrupt them, only what follows them. */
+export const INSTANT_ACTIONS: ReadonlySet<string> = new Set([FIS_ACTIONS.stopTask, FIS_ACTIONS.rebootDbInstances]);
+
+/** Time for the failover runbook to run after detection, on top of the detection time. */
+const FAILOVER_ALLOWANCE_MINUTES = 20;
+const MINIMUM_DRILL_MINUTES = 30;
+const MAXIMUM_DRILL_MINUTES = 12 * 60;
 
 /** The tag FIS puts on the network ACL it creates; the role may modify and delete only ACLs carrying it. */
 const FIS_ACL_TAG = 'aws:RequestTag/managedByFIS';
 const FIS_ACL_RESOURCE_TAG = 'ec2:ResourceTag/managedByFIS';
 
-type Fault = 'network' | 'replication' | 'tasks';
+type Fault = 'network' | 'replication' | 'database' | 'tasks';
+
+interface TemplateSpec {
+  readonly targets: Record<string, fis.CfnExperimentTemplate.ExperimentTemplateTargetProperty>;
+  readonly actions: Record<string, fis.CfnExperimentTemplate.ExperimentTemplateActionProperty>;
+  readonly stopOn: readonly cloudwatch.IAlarm[];
+  /** The subnets the template cuts (its role may swap the network ACLs of exactly these). */
+  readonly subnetIds?: readonly string[];
+}
 
 /**
- * AWS FIS experiment templates that rehearse the loss of this Region:
+ * AWS FIS experiment templates that rehearse what the runbooks are for:
  *
- * - `region`: the application subnets lose all connectivity and the carts replica stops replicating,
- *   together, for the drill duration: the Region is impaired as a whole.
- * - `network` and `carts-replication`: each fault alone.
- * - `stop-<service>-tasks`: every task of one service is stopped (ECS starts new ones).
+ * - `lose-writer`: the Region as a whole, writer included. The application AND data subnets lose
+ *   all connectivity (Aurora, the cache and the broker become unreachable, from this Region and over
+ *   the peering), this Region's Aurora instances reboot (FIS has no Aurora global-database action;
+ *   `aws:rds:failover-db-cluster` needs a reader, which dev members lack), and the carts replica
+ *   stops replicating. Run it in the writer's Region: every Region's writer-health fires, this
+ *   Region's region-impaired fires, and the operator rehearses `failover --to <other Region>`.
+ * - `lose-application-tier`: only the application subnets: the Region is impaired but the writer is
+ *   healthy: the operator rehearses the switchover decision.
+ * - `carts-replication`: the carts replica stops replicating; the Region keeps serving.
+ * - `stop-<service>-tasks`: one task of the service is stopped, the drill observes for the
+ *   detection time, then every other task that was running when it started is stopped. The stop
+ *   condition can end the drill between the waves: a stop condition cannot undo an instant action.
  *
- * Targets are explicit: subnet ARNs, the Region's table replica ARN, tasks by cluster and service.
- * Every template stops when another Region fails as seen from here (the Region traffic fails over
- * to must stay healthy); the task drills also stop when this Region is impaired, which a single
- * service's loss must not cause. Each fault kind has its own role with exactly the permissions its
- * FIS action documents; experiments log to an encrypted log group.
+ * Stop conditions fire during the faults: the Region drills stop when the Region traffic would move
+ * to fails as seen from here (peer-region-unreachable; so they cannot start in a one-Region
+ * deployment, where there is nowhere to fail over to); the others stop when this Region becomes
+ * impaired, and do not depend on other Regions being deployed. Targets are explicit ARNs or the
+ * cluster and service; each fault combination has its own role with exactly what its FIS actions
+ * document; experiments log to an encrypted log group.
  */
 export class RegionalChaos extends Construct {
+  /** Templates by name (`lose-writer`, `lose-application-tier`, `carts-replication`, `stop-<service>-tasks`). */
   readonly templates: ReadonlyMap<string, fis.CfnExperimentTemplate>;
   readonly logGroup: logs.LogGroup;
+  /** How long the network and replication faults last. */
+  readonly drillDurationMinutes: number;
 
   private readonly props: RegionalChaosProps;
   private readonly roles = new Map<string, iam.Role>();
 
   constructor(scope: Construct, id: string, props: RegionalChaosProps) {
     super(scope, id);
-    const stackRegion = Stack.of(this).region;
-    if (!Token.isUnresolved(stackRegion) && stackRegion !== props.region) {
-      throw new Error(`RegionalChaos: region ${props.region} is not the stack's Region ${stackRegion}`);
-    }
-    const minutes = props.drillDurationMinutes ?? 10;
-    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 60) {
-      throw new Error(`RegionalChaos: drillDurationMinutes must be an integer from 1 to 60, got ${minutes}`);
-    }
     this.props = props;
+    this.drillDurationMinutes = props.drillDurationMinutes ?? Math.max(MINIMUM_DRILL_MINUTES, props.detectionMinutes + FAILOVER_ALLOWANCE_MINUTES);
+    validate(this, props, this.drillDurationMinutes);
 
     this.logGroup = new logs.LogGroup(this, 'ExperimentLogs', {
       retention: props.logRetentionDays as logs.RetentionDays,
@@ -91,87 +126,125 @@ export class RegionalChaos extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    const duration = `PT${minutes}M`;
-    const subnets = this.subnetTarget();
-    const table = this.tableTarget();
-    const network = { disruptConnectivity: this.networkAction(duration) };
-    const replication = { pauseReplication: this.replicationAction(duration) };
     const templates = new Map<string, fis.CfnExperimentTemplate>();
-
-    templates.set('region', this.template('Region', 'region', `Region ${props.region} impaired: application subnets cut off and carts replication paused for ${minutes} min`, ['network', 'replication'], {
-      targets: { subnets, table },
-      actions: { ...network, ...replication },
-      stopOn: [props.peersImpairedAlarm],
-    }));
-    templates.set('network', this.template('Network', 'network', `Application subnets of ${props.region} lose all connectivity for ${minutes} min`, ['network'], {
-      targets: { subnets },
-      actions: network,
-      stopOn: [props.peersImpairedAlarm],
-    }));
-    templates.set('carts-replication', this.template('CartsReplication', 'carts-replication', `Carts replica in ${props.region} stops replicating for ${minutes} min`, ['replication'], {
-      targets: { table },
-      actions: replication,
-      stopOn: [props.peersImpairedAlarm],
+    templates.set('lose-writer', this.loseWriter());
+    templates.set('lose-application-tier', this.loseApplicationTier());
+    templates.set('carts-replication', this.template('CartsReplication', 'carts-replication', `Carts replica in ${props.region} stops replicating for ${this.drillDurationMinutes} min`, ['replication'], {
+      targets: { table: this.tableTarget() },
+      actions: { pauseCartsReplication: this.replicationAction() },
+      stopOn: [props.regionImpairedAlarm],
     }));
     for (const service of SERVICE_NAMES) {
-      templates.set(`stop-${service}-tasks`, this.template(`Stop${capitalize(service)}Tasks`, `stop-${service}-tasks`, `Every ${service} task in ${props.region} is stopped`, ['tasks'], {
-        targets: { tasks: this.taskTarget(service) },
-        actions: { stopTasks: { actionId: FIS_ACTIONS.stopTask, description: `Stop every ${service} task`, targets: { Tasks: 'tasks' } } },
-        stopOn: [props.regionImpairedAlarm, props.peersImpairedAlarm],
-      }));
+      templates.set(`stop-${service}-tasks`, this.stopTasks(service));
     }
     this.templates = templates;
   }
 
-  private subnetTarget(): fis.CfnExperimentTemplate.ExperimentTemplateTargetProperty {
-    const { subnetIds } = this.props.vpc.selectSubnets(this.props.applicationSubnets);
-    return { resourceType: FIS_TARGET_TYPES.subnet, resourceArns: subnetIds.map((id) => this.subnetArn(id)), selectionMode: 'ALL' };
+  private loseWriter(): fis.CfnExperimentTemplate {
+    const { region } = this.props;
+    const applicationSubnetIds = this.subnetIds(this.props.applicationSubnets);
+    const dataSubnetIds = this.subnetIds(this.props.dataSubnets);
+    return this.template('LoseWriter', 'lose-writer',
+      `Lose ${region} with the writer: application and data subnets cut and carts replication paused for ${this.drillDurationMinutes} min, Aurora instances rebooted`,
+      ['network', 'replication', 'database'], {
+        targets: {
+          applicationSubnets: this.subnetTarget(applicationSubnetIds),
+          dataSubnets: this.subnetTarget(dataSubnetIds),
+          table: this.tableTarget(),
+          databaseInstances: {
+            resourceType: FIS_TARGET_TYPES.dbInstance,
+            resourceArns: this.props.databaseInstanceIds.map((instance) => this.databaseInstanceArn(instance)),
+            selectionMode: 'ALL',
+          },
+        },
+        actions: {
+          cutApplicationSubnets: this.networkAction('Deny all traffic in and out of the application subnets', 'applicationSubnets'),
+          cutDataSubnets: this.networkAction('Deny all traffic in and out of the data subnets: Aurora, the cache and the broker become unreachable', 'dataSubnets'),
+          pauseCartsReplication: this.replicationAction(),
+          rebootDatabaseInstances: {
+            actionId: FIS_ACTIONS.rebootDbInstances,
+            description: 'Reboot this Region\'s Aurora instances: open connections to the writer drop',
+            targets: { DBInstances: 'databaseInstances' },
+          },
+        },
+        stopOn: [this.props.peersImpairedAlarm],
+        subnetIds: [...applicationSubnetIds, ...dataSubnetIds],
+      });
+  }
+
+  private loseApplicationTier(): fis.CfnExperimentTemplate {
+    const subnetIds = this.subnetIds(this.props.applicationSubnets);
+    return this.template('LoseApplicationTier', 'lose-application-tier',
+      `Application subnets of ${this.props.region} lose all connectivity for ${this.drillDurationMinutes} min; the data tier stays up`,
+      ['network'], {
+        targets: { applicationSubnets: this.subnetTarget(subnetIds) },
+        actions: { cutApplicationSubnets: this.networkAction('Deny all traffic in and out of the application subnets', 'applicationSubnets') },
+        stopOn: [this.props.peersImpairedAlarm],
+        subnetIds,
+      });
+  }
+
+  /** Two waves with an observation window between them, in which the stop condition can end the drill. */
+  private stopTasks(service: ServiceName): fis.CfnExperimentTemplate {
+    const target = (selectionMode: string): fis.CfnExperimentTemplate.ExperimentTemplateTargetProperty => ({
+      resourceType: FIS_TARGET_TYPES.task,
+      parameters: { cluster: this.props.cluster.clusterName, service: this.props.services[service].serviceName },
+      selectionMode,
+    });
+    return this.template(`Stop${capitalize(service)}Tasks`, `stop-${service}-tasks`,
+      `${service} in ${this.props.region}: one task stopped, ${this.props.detectionMinutes} min observed, then every other task stopped`,
+      ['tasks'], {
+        // FIS resolves both targets when the experiment starts: the second wave stops the tasks
+        // running then, not the replacement ECS started during the observation.
+        targets: { oneTask: target('COUNT(1)'), allTasks: target('ALL') },
+        actions: {
+          stopOneTask: { actionId: FIS_ACTIONS.stopTask, description: `Stop one ${service} task`, targets: { Tasks: 'oneTask' } },
+          observe: {
+            actionId: FIS_ACTIONS.wait,
+            description: 'Watch the Region while ECS replaces the task; region-impaired ends the drill here',
+            parameters: { duration: `PT${this.props.detectionMinutes}M` },
+            startAfter: ['stopOneTask'],
+          },
+          stopOtherTasks: { actionId: FIS_ACTIONS.stopTask, description: `Stop every other ${service} task`, targets: { Tasks: 'allTasks' }, startAfter: ['observe'] },
+        },
+        stopOn: [this.props.regionImpairedAlarm],
+      });
+  }
+
+  private subnetIds(selection: ec2.SubnetSelection): string[] {
+    return this.props.vpc.selectSubnets(selection).subnetIds;
+  }
+
+  private subnetTarget(subnetIds: readonly string[]): fis.CfnExperimentTemplate.ExperimentTemplateTargetProperty {
+    return { resourceType: FIS_TARGET_TYPES.subnet, resourceArns: subnetIds.map((subnetId) => this.subnetArn(subnetId)), selectionMode: 'ALL' };
   }
 
   private tableTarget(): fis.CfnExperimentTemplate.ExperimentTemplateTargetProperty {
     return { resourceType: FIS_TARGET_TYPES.globalTable, resourceArns: [this.tableArn()], selectionMode: 'ALL' };
   }
 
-  private taskTarget(service: ServiceName): fis.CfnExperimentTemplate.ExperimentTemplateTargetProperty {
-    return {
-      resourceType: FIS_TARGET_TYPES.task,
-      parameters: { cluster: this.props.cluster.clusterName, service: this.props.services[service].serviceName },
-      selectionMode: 'ALL',
-    };
-  }
-
-  private networkAction(duration: string): fis.CfnExperimentTemplate.ExperimentTemplateActionProperty {
+  private networkAction(description: string, target: string): fis.CfnExperimentTemplate.ExperimentTemplateActionProperty {
     return {
       actionId: FIS_ACTIONS.disruptConnectivity,
-      description: 'Deny all traffic in and out of the application subnets (a network ACL FIS creates and removes)',
-      parameters: { duration, scope: 'all' },
-      targets: { Subnets: 'subnets' },
+      description: `${description} (a network ACL FIS creates and removes)`,
+      parameters: { duration: `PT${this.drillDurationMinutes}M`, scope: 'all' },
+      targets: { Subnets: target },
     };
   }
 
-  private replicationAction(duration: string): fis.CfnExperimentTemplate.ExperimentTemplateActionProperty {
+  private replicationAction(): fis.CfnExperimentTemplate.ExperimentTemplateActionProperty {
     return {
       actionId: FIS_ACTIONS.pauseReplication,
       description: 'Pause replication into and out of this Region\'s carts replica',
-      parameters: { duration },
+      parameters: { duration: `PT${this.drillDurationMinutes}M` },
       targets: { Tables: 'table' },
     };
   }
 
-  private template(
-    id: string,
-    name: string,
-    description: string,
-    faults: readonly Fault[],
-    spec: {
-      readonly targets: Record<string, fis.CfnExperimentTemplate.ExperimentTemplateTargetProperty>;
-      readonly actions: Record<string, fis.CfnExperimentTemplate.ExperimentTemplateActionProperty>;
-      readonly stopOn: readonly cloudwatch.IAlarm[];
-    },
-  ): fis.CfnExperimentTemplate {
+  private template(id: string, name: string, description: string, faults: readonly Fault[], spec: TemplateSpec): fis.CfnExperimentTemplate {
     return new fis.CfnExperimentTemplate(this, id, {
       description,
-      roleArn: this.role(faults).roleArn,
+      roleArn: this.role(faults, spec.subnetIds ?? []).roleArn,
       targets: spec.targets,
       actions: spec.actions,
       stopConditions: spec.stopOn.map((alarm) => ({ source: 'aws:cloudwatch:alarm', value: alarm.alarmArn })),
@@ -191,8 +264,12 @@ export class RegionalChaos extends Construct {
     return `arn:${Aws.PARTITION}:dynamodb:${Aws.REGION}:${Aws.ACCOUNT_ID}:table/${this.props.cartsTableName}`;
   }
 
+  private databaseInstanceArn(instanceId: string): string {
+    return `arn:${Aws.PARTITION}:rds:${Aws.REGION}:${Aws.ACCOUNT_ID}:db:${instanceId}`;
+  }
+
   /** One role per combination of faults, shared by the templates that inject exactly those. */
-  private role(faults: readonly Fault[]): iam.Role {
+  private role(faults: readonly Fault[], subnetIds: readonly string[]): iam.Role {
     const key = faults.join('+');
     const existing = this.roles.get(key);
     if (existing !== undefined) {
@@ -216,44 +293,8 @@ export class RegionalChaos extends Construct {
       'logs:DescribeLogGroups',
     ]);
     const acknowledgements: { resource: string; reason: string }[] = [];
-    const networkAcls = `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:network-acl/*`;
-    const tasks = `arn:${Aws.PARTITION}:ecs:${Aws.REGION}:${Aws.ACCOUNT_ID}:task/${this.props.cluster.clusterName}/*`;
-
     if (faults.includes('network')) {
-      const subnetArns = this.props.vpc.selectSubnets(this.props.applicationSubnets).subnetIds.map((id) => this.subnetArn(id));
-      const vpcArn = `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:vpc/${this.props.vpc.vpcId}`;
-      role.addToPrincipalPolicy(new iam.PolicyStatement({
-        sid: 'CreateTaggedNetworkAcl',
-        actions: ['ec2:CreateNetworkAcl'],
-        resources: [networkAcls],
-        conditions: { StringEquals: { [FIS_ACL_TAG]: 'true' } },
-      }));
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'CreateNetworkAclInTheVpc', actions: ['ec2:CreateNetworkAcl'], resources: [vpcArn] }));
-      role.addToPrincipalPolicy(new iam.PolicyStatement({
-        sid: 'TagTheNewNetworkAcl',
-        actions: ['ec2:CreateTags'],
-        resources: [networkAcls],
-        conditions: { StringEquals: { 'ec2:CreateAction': 'CreateNetworkAcl', [FIS_ACL_TAG]: 'true' } },
-      }));
-      role.addToPrincipalPolicy(new iam.PolicyStatement({
-        sid: 'FillAndDeleteOnlyFisNetworkAcls',
-        actions: ['ec2:CreateNetworkAclEntry', 'ec2:DeleteNetworkAcl'],
-        resources: [networkAcls],
-        conditions: { StringEquals: { [FIS_ACL_RESOURCE_TAG]: 'true' } },
-      }));
-      // Swapping in the FIS ACL and back to the original one: the original carries no FIS tag.
-      role.addToPrincipalPolicy(new iam.PolicyStatement({
-        sid: 'SwapNetworkAclOfTheApplicationSubnets',
-        actions: ['ec2:ReplaceNetworkAclAssociation'],
-        resources: [...subnetArns, networkAcls],
-      }));
-      for (const action of ['ec2:DescribeNetworkAcls', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs']) {
-        unscoped.add(action);
-      }
-      acknowledgements.push({
-        resource: networkAcls,
-        reason: 'FIS creates the network ACL during the experiment, so its ID is unknown; creation, entries and deletion require the managedByFIS tag, and association changes are limited to the application subnets.',
-      });
+      this.grantNetwork(role, subnetIds, unscoped, acknowledgements);
     }
     if (faults.includes('replication')) {
       role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -263,7 +304,17 @@ export class RegionalChaos extends Construct {
       }));
       unscoped.add('tag:GetResources');
     }
+    if (faults.includes('database')) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'RebootThisRegionsAuroraInstances',
+        actions: ['rds:RebootDBInstance'],
+        resources: this.props.databaseInstanceIds.map((instance) => this.databaseInstanceArn(instance)),
+      }));
+      unscoped.add('rds:DescribeDBInstances');
+      unscoped.add('tag:GetResources');
+    }
     if (faults.includes('tasks')) {
+      const tasks = `arn:${Aws.PARTITION}:ecs:${Aws.REGION}:${Aws.ACCOUNT_ID}:task/${this.props.cluster.clusterName}/*`;
       const inCluster = { ArnEquals: { 'ecs:cluster': this.props.cluster.clusterArn } };
       role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'StopTasksOfTheCluster', actions: ['ecs:DescribeTasks', 'ecs:StopTask'], resources: [tasks], conditions: inCluster }));
       role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ListTasksOfTheCluster', actions: ['ecs:ListTasks'], resources: ['*'], conditions: inCluster }));
@@ -276,11 +327,69 @@ export class RegionalChaos extends Construct {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'NoResourceLevelPermissions', actions: [...unscoped].sort(), resources: ['*'] }));
     acknowledgements.push({
       resource: '*',
-      reason: 'Only actions without resource-level permissions: EC2 Describe calls, tag:GetResources, the CloudWatch Logs delivery calls FIS makes for experiment logging, and ecs:ListTasks (limited to this cluster by condition).',
+      reason: 'Only read calls and calls without resource-level permissions: EC2 and RDS Describe calls, tag:GetResources, the CloudWatch Logs delivery calls FIS makes for experiment logging, and ecs:ListTasks (limited to this cluster by condition).',
     });
     acknowledgeWildcardResources(role, acknowledgements);
     this.roles.set(key, role);
     return role;
+  }
+
+  /** aws:network:disrupt-connectivity: a tagged network ACL swapped onto exactly the drilled subnets. */
+  private grantNetwork(role: iam.Role, subnetIds: readonly string[], unscoped: Set<string>, acknowledgements: { resource: string; reason: string }[]): void {
+    const networkAcls = `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:network-acl/*`;
+    const vpcArn = `arn:${Aws.PARTITION}:ec2:${Aws.REGION}:${Aws.ACCOUNT_ID}:vpc/${this.props.vpc.vpcId}`;
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'CreateTaggedNetworkAcl',
+      actions: ['ec2:CreateNetworkAcl'],
+      resources: [networkAcls],
+      conditions: { StringEquals: { [FIS_ACL_TAG]: 'true' } },
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'CreateNetworkAclInTheVpc', actions: ['ec2:CreateNetworkAcl'], resources: [vpcArn] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'TagTheNewNetworkAcl',
+      actions: ['ec2:CreateTags'],
+      resources: [networkAcls],
+      conditions: { StringEquals: { 'ec2:CreateAction': 'CreateNetworkAcl', [FIS_ACL_TAG]: 'true' } },
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'FillAndDeleteOnlyFisNetworkAcls',
+      actions: ['ec2:CreateNetworkAclEntry', 'ec2:DeleteNetworkAcl'],
+      resources: [networkAcls],
+      conditions: { StringEquals: { [FIS_ACL_RESOURCE_TAG]: 'true' } },
+    }));
+    // Swapping in the FIS ACL and back to the original one: the original carries no FIS tag.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'SwapNetworkAclOfTheDrilledSubnets',
+      actions: ['ec2:ReplaceNetworkAclAssociation'],
+      resources: [...subnetIds.map((subnetId) => this.subnetArn(subnetId)), networkAcls],
+    }));
+    for (const action of ['ec2:DescribeNetworkAcls', 'ec2:DescribeSubnets', 'ec2:DescribeVpcs']) {
+      unscoped.add(action);
+    }
+    acknowledgements.push({
+      resource: networkAcls,
+      reason: 'FIS creates the network ACL during the experiment, so its ID is unknown; creation, entries and deletion require the managedByFIS tag, and association changes are limited to the drilled subnets.',
+    });
+  }
+}
+
+function validate(scope: Construct, props: RegionalChaosProps, drillMinutes: number): void {
+  const errors: string[] = [];
+  const stackRegion = Stack.of(scope).region;
+  if (!Token.isUnresolved(stackRegion) && stackRegion !== props.region) {
+    errors.push(`region ${props.region} is not the stack's Region ${stackRegion}`);
+  }
+  if (!Number.isInteger(props.detectionMinutes) || props.detectionMinutes < 1 || props.detectionMinutes > 120) {
+    errors.push(`detectionMinutes must be an integer from 1 to 120, got ${props.detectionMinutes}`);
+  }
+  if (!Number.isInteger(drillMinutes) || drillMinutes < props.detectionMinutes || drillMinutes > MAXIMUM_DRILL_MINUTES) {
+    errors.push(`drillDurationMinutes must be an integer from detectionMinutes (${props.detectionMinutes}, so the stop conditions can fire during the faults) to ${MAXIMUM_DRILL_MINUTES}, got ${drillMinutes}`);
+  }
+  if (props.databaseInstanceIds.length === 0) {
+    errors.push('databaseInstanceIds must name at least one Aurora instance of this Region');
+  }
+  if (errors.length > 0) {
+    throw new Error(`RegionalChaos: ${errors.join('; ')}`);
   }
 }
 

@@ -43,6 +43,8 @@ export interface ProfileDefaults {
   };
   readonly loadBalancerDeletionProtection: boolean;
   readonly canaryIntervalMinutes: number;
+  /** The order canary (one per Region, places a real, synthetic order each run). */
+  readonly orderCanaryIntervalMinutes: number;
 }
 
 function sizing(cpu: number, memoryMiB: number, desired: number, min: number, max: number): ServiceSizing {
@@ -73,6 +75,7 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, ProfileDefaults>> = {
     },
     loadBalancerDeletionProtection: false,
     canaryIntervalMinutes: 30,
+    orderCanaryIntervalMinutes: 60,
   },
   prod: {
     azCount: 3,
@@ -96,6 +99,7 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, ProfileDefaults>> = {
     },
     loadBalancerDeletionProtection: true,
     canaryIntervalMinutes: 5,
+    orderCanaryIntervalMinutes: 15,
   },
 };
 

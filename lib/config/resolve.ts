@@ -79,6 +79,7 @@ export const TOP_LEVEL_KEYS = [
   'cartsWitnessRegion',
   'runbooks',
   'canaryIntervalMinutes',
+  'orderCanaryIntervalMinutes',
 ] as const;
 
 // CloudWatch Logs accepts only these retention periods.
@@ -320,6 +321,7 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Pla
   }
 
   const canaryIntervalMinutes = check.integer('canaryIntervalMinutes', raw.canaryIntervalMinutes, 1, 60) ?? defaults.canaryIntervalMinutes;
+  const orderCanaryIntervalMinutes = check.integer('orderCanaryIntervalMinutes', raw.orderCanaryIntervalMinutes, 1, 60) ?? defaults.orderCanaryIntervalMinutes;
 
   if (check.problems.length > 0 || primaryRegion === undefined) {
     throw new ConfigError(check.problems);
@@ -360,7 +362,7 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Pla
     cartsConsistency,
     ...(cartsWitnessRegion !== undefined ? { cartsWitnessRegion } : {}),
     runbooks: { requireApproval, approvers },
-    observability: { canaryIntervalMinutes },
+    observability: { canaryIntervalMinutes, orderCanaryIntervalMinutes },
   };
 }
 

@@ -87,5 +87,7 @@ export interface PlatformConfig {
   };
   readonly observability: {
     readonly canaryIntervalMinutes: number;
+    /** Minutes between runs of the order canary (the only canary that places orders). */
+    readonly orderCanaryIntervalMinutes: number;
   };
 }

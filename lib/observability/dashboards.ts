@@ -33,7 +33,8 @@ export interface RegionalDashboardInput {
   readonly rpoLag: readonly { readonly label: string; readonly metric: cloudwatch.Metric }[];
   readonly replicationLatency: readonly { readonly label: string; readonly metric: cloudwatch.Metric }[];
   readonly cacheNodes: readonly { readonly nodeId: string; readonly cpu: cloudwatch.Metric; readonly memory: cloudwatch.Metric }[];
-  readonly brokerCpu: cloudwatch.Metric;
+  /** The busiest node's CPU % (see metrics.ts: broker-level values are sums for a cluster). */
+  readonly brokerCpu: cloudwatch.IMetric;
   readonly brokerMemory: cloudwatch.IMetric;
 }
 
@@ -58,7 +59,7 @@ export function buildRegionalDashboard(scope: Construct, id: string, input: Regi
   const { loadBalancer, uiTargetGroup } = input;
   dashboard.addWidgets(
     new cloudwatch.TextWidget({
-      markdown: `# ${input.appName} in ${input.region}\nCanaries walk home → catalog → cart → checkout → order through the ui. Runbooks: \`npm run runbook -- failover --to <region>\`, see docs/observability.md.`,
+      markdown: `# ${input.appName} in ${input.region}\nRead-path canaries walk home → catalog → cart through the ui; the order canary (writer health) goes on to checkout and a synthetic order. Decision table: README, operator's guide; details: docs/observability.md.`,
       width: WIDTH,
       height: 2,
     }),
@@ -74,7 +75,7 @@ export function buildRegionalDashboard(scope: Construct, id: string, input: Regi
   );
   dashboard.addWidgets(
     new cloudwatch.GraphWidget({
-      title: 'Canary success % (journeys run from this Region)',
+      title: 'Canary success % (journeys run from this Region; orders = writer health)',
       left: [...input.canaries.entries()].map(([key, canary]) => canary.metricSuccessPercent({ label: key, period: Duration.minutes(5) })),
       leftYAxis: { min: 0, max: 100 },
       width: HALF,
@@ -154,8 +155,8 @@ export function buildRegionalDashboard(scope: Construct, id: string, input: Regi
       height: HEIGHT,
     }),
     new cloudwatch.GraphWidget({
-      title: 'Order events broker: CPU and memory %',
-      left: [input.brokerCpu.with({ label: 'CPU %' })],
+      title: 'Order events broker, busiest node: CPU % and memory (% of watermark)',
+      left: [input.brokerCpu],
       right: [input.brokerMemory],
       width: HALF,
       height: HEIGHT,
@@ -242,13 +243,20 @@ export function buildOverviewDashboard(scope: Construct, id: string, input: Over
   });
   dashboard.addWidgets(
     new cloudwatch.GraphWidget({
-      title: 'Store journey success % (each Region probing itself, and the global name)',
+      title: 'Read path success % (each Region probing itself, and the global name)',
       left: [
         ...regions.map((region) => canaryMetric(region, canaryName(appName, { kind: 'local' }), region)),
         ...(input.hasGlobalCanary ? regions.map((region) => canaryMetric(region, canaryName(appName, { kind: 'global' }), `global from ${region}`)) : []),
       ],
       leftYAxis: { min: 0, max: 100 },
-      width: WIDTH,
+      width: HALF,
+      height: HEIGHT,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Writer health: order canary success % per Region (all down = writer lost)',
+      left: regions.map((region) => canaryMetric(region, canaryName(appName, { kind: 'orders' }), region)),
+      leftYAxis: { min: 0, max: 100 },
+      width: HALF,
       height: HEIGHT,
     }),
   );

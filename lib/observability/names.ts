@@ -34,8 +34,15 @@ export function regionCode(region: string): string {
   return `${area}${short}${index}`;
 }
 
-/** What a canary probes: this Region's own store, another Region's store, or the global name. */
-export type ProbeTarget = { readonly kind: 'local' } | { readonly kind: 'peer'; readonly region: string } | { readonly kind: 'global' };
+/**
+ * What a canary probes: the read path of this Region's own store, of another Region's store or of
+ * the global name, or the order path (the writer's health) through this Region's store.
+ */
+export type ProbeTarget =
+  | { readonly kind: 'local' }
+  | { readonly kind: 'peer'; readonly region: string }
+  | { readonly kind: 'global' }
+  | { readonly kind: 'orders' };
 
 function targetSuffix(target: ProbeTarget): string {
   switch (target.kind) {
@@ -43,15 +50,17 @@ function targetSuffix(target: ProbeTarget): string {
       return 'local';
     case 'global':
       return 'global';
+    case 'orders':
+      return 'orders';
     case 'peer':
       return `to-${regionCode(target.region)}`;
   }
 }
 
 /**
- * `<app>-local`, `<app>-to-usw2`, `<app>-global`: the same name in every Region for the same kind of
- * target, so dashboards in one Region can name the canaries of another. A long application name is
- * truncated, never the suffix, which is what tells the canaries of one Region apart.
+ * `<app>-local`, `<app>-to-usw2`, `<app>-global`, `<app>-orders`: the same name in every Region for
+ * the same kind of target, so dashboards in one Region can name the canaries of another. A long
+ * application name is truncated, never the suffix, which is what tells the canaries apart.
  */
 export function canaryName(appName: string, target: ProbeTarget): string {
   const suffix = targetSuffix(target);
@@ -70,6 +79,8 @@ export const ROUTING_CONTROL_METRIC = 'RoutingControlOn';
 export const ROUTING_CONTROL_DIMENSION = 'ControlRegion';
 /** 1 when a run read every control, 0 when every ARC cluster endpoint failed. */
 export const ROUTING_READ_METRIC = 'RoutingControlReadSucceeded';
+/** Dimension of the read metric: the Region the publisher read from (its own). */
+export const ROUTING_READ_DIMENSION = 'Region';
 
 export function regionalDashboardName(appName: string, region: string): string {
   return `${appName}-${region}`;

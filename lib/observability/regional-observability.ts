@@ -19,9 +19,14 @@ import { platformFunction } from '../common/node-function';
 import { SERVICE_NAMES, type Profile, type ServiceName } from '../config/types';
 import { RegionalKey } from '../encryption/regional-key';
 import { storeUrlParameterName, topologyParameterName, type DatabaseName } from '../topology/topology';
-import { STORE_PROBE_HANDLER, storeProbeCode } from './canary-code';
+import { CANARY_ENV } from './canary/contract';
+import type { JourneyPath } from './canary/store-probe';
+import { CANARY_RUNTIME, STORE_PROBE_HANDLER, storeProbeCode } from './canary-code';
 import { buildOverviewDashboard, buildRegionalDashboard } from './dashboards';
+import { severityOf, type Severity } from './decision-table';
+import { REPLICATION_PERIOD, brokerMetrics, replicationHealth, replicationLatencyMetric } from './metrics';
 import {
+  ROUTING_READ_DIMENSION,
   ROUTING_READ_METRIC,
   alarmName,
   canaryName,
@@ -33,6 +38,9 @@ import {
 } from './names';
 import { acknowledgeWildcardResources } from './nag';
 import { ENV_METRIC_NAMESPACE, ENV_TOPOLOGY_PARAMETER } from './runtime/routing-state';
+import { THRESHOLDS, type BrokerDeploymentMode } from './thresholds';
+
+export { THRESHOLDS } from './thresholds';
 
 /** A member of one Aurora global database in this Region. */
 export interface ObservedDatabase {
@@ -52,9 +60,12 @@ export interface RegionalObservabilityProps {
   readonly profile: Profile;
   /** With a domain, a canary also probes `https://<domainName>` (wherever ARC sends traffic). */
   readonly domainName?: string;
-  /** Subscribed to the Region's alarm topic. */
+  /** Subscribed to both of the Region's topics (page and notify). */
   readonly alarmEmail?: string;
+  /** Minutes between runs of the read-path canaries (this Region, the others, the global name). */
   readonly canaryIntervalMinutes: number;
+  /** Minutes between runs of the order canary, the only one that places (synthetic) orders. */
+  readonly orderCanaryIntervalMinutes: number;
   /** Retention of the routing-state publisher's log group (a value CloudWatch Logs accepts). */
   readonly logRetentionDays: number;
   readonly loadBalancer: elbv2.IApplicationLoadBalancer;
@@ -69,28 +80,13 @@ export interface RegionalObservabilityProps {
   readonly cacheReplicationGroupId: string;
   /** Nodes of the replication group (1 + replicas): node metrics are per member cluster `<id>-00N`. */
   readonly cacheNodeCount: number;
-  /** The Amazon MQ broker's name (the `Broker` dimension of `AWS/AmazonMQ`). */
+  /** The Amazon MQ broker's name (the `Broker` dimension of `AWS/AmazonMQ`); a literal, it goes into a Metrics Insights query. */
   readonly brokerName: string;
+  /** Decides what the broker-level metrics mean (one node, or the sum of three). */
+  readonly brokerDeploymentMode: BrokerDeploymentMode;
   /** Routing control ARN per Region (may be tokens): the publisher may read exactly these. */
   readonly routingControlArns: Readonly<Record<string, string>>;
 }
-
-/** Thresholds, in one place so the documentation and the tests can name them. */
-export const THRESHOLDS = {
-  /** Canary runs are pass/fail (0 or 100): two failed runs in a row alarm. */
-  canarySuccessPercent: 100,
-  canaryEvaluationPeriods: 2,
-  elb5xxPerMinute: 10,
-  target5xxPerMinute: 10,
-  /** Minutes a service may run fewer tasks than desired (deployments and task replacement take a few). */
-  taskShortfallMinutes: 5,
-  auroraRpoLagMs: 30_000,
-  dynamodbReplicationLatencyMs: 30_000,
-  cacheCpuPercent: 80,
-  cacheMemoryPercent: 90,
-  brokerCpuPercent: 85,
-  brokerMemoryPercent: 80,
-} as const;
 
 /** The routing-state publisher runs every minute: the overview shows a switch within a minute or two. */
 const ROUTING_STATE_RATE = Duration.minutes(1);
@@ -105,129 +101,109 @@ interface AlarmSpec {
   readonly description: string;
 }
 
+/** The canary of each target kind, and the journey it walks. */
+interface CanarySpec {
+  readonly target: ProbeTarget;
+  /** Construct id suffix and (legacy) alarm key. */
+  readonly key: string;
+  readonly journey: JourneyPath;
+  readonly intervalMinutes: number;
+  /** The name suffix of its alarm. */
+  readonly alarm: string;
+  readonly missingData: cloudwatch.TreatMissingData;
+  readonly description: string;
+}
+
 /**
- * Everything an operator watches in one Region: a KMS-encrypted alarm topic, store canaries (this
- * Region, every other Region, and the global name), alarms on every tier, a "Region impaired"
- * composite alarm, a dashboard per Region, the platform overview dashboard (first Region only) and
+ * Everything an operator watches in one Region: a KMS-encrypted page topic and alarm (notify)
+ * topic, store canaries, alarms on every tier, the page-level "Region impaired" composite, the
+ * writer's health, a dashboard per Region, the platform overview dashboard (first Region only) and
  * a small function publishing which Region's routing control is On.
  *
- * Own KMS key rather than the Region's data key: CloudWatch must be allowed to use the topic's key,
- * and that grant does not belong on the key that encrypts the databases; a key passed in as
- * `IKey` could not have its policy changed here anyway. One key per Region costs $1/month.
+ * Two kinds of canary keep "this Region is impaired" apart from "a dependency elsewhere is":
+ * read-path canaries (home, catalog, cart: nothing that writes through the Aurora global writer)
+ * probe this Region, every other Region and the global name; one low-frequency order canary per
+ * Region places a synthetic order through this Region's store, and its alarm is the writer's
+ * health as seen from here. "Region impaired" needs two independent signals: the read-path canary
+ * AND the load balancer (no healthy ui target, or 5xx).
+ *
+ * Own KMS key rather than the Region's data key: CloudWatch must be allowed to use the topics' key,
+ * and that grant does not belong on the key that encrypts the databases. One key per Region costs
+ * $1/month.
  *
  * Aurora RPO lag alarms exist on every member, not only on the members deployed as secondaries:
  * the writer moves (failover, switchover), a writer publishes no `AuroraGlobalDBRPOLag`, and with
  * missing data treated as not breaching the alarm of whichever member is the writer stays quiet
- * while the others watch their lag. Alarms only on deploy-time secondaries would leave the old
- * primary unwatched after a failover until someone redeployed.
+ * while the others watch their lag.
  */
 export class RegionalObservability extends Construct {
   readonly key: kms.Key;
+  /** Every alarm that is not a page (and the runbooks' and reconcile's notifications). */
   readonly topic: sns.Topic;
+  /** The page-level alarms only: region-impaired and writer-health. Subscribe a pager here. */
+  readonly pageTopic: sns.Topic;
   readonly artifactsBucket: s3.Bucket;
+  /** Canaries by key: `local`, `to-<region>`, `global`, `orders`. */
   readonly canaries: ReadonlyMap<string, synthetics.Canary>;
-  /** Every metric alarm, by short name (`canary-local`, `alb-5xx`, ...). */
+  /** Every metric alarm, by its name suffix (`<app>-<region>-<suffix>`: `canary-local`, `writer-health`, ...). */
   readonly alarms: ReadonlyMap<string, cloudwatch.Alarm>;
-  /** This Region's store is failing from the outside: canary, 5xx, or no healthy ui target. */
+  /**
+   * `<app>-<region>-region-impaired` (page): the read-path canary against this Region AND a load
+   * balancer signal. The pipeline's bake step and the drills watch it.
+   */
   readonly regionImpairedAlarm: cloudwatch.CompositeAlarm;
-  /** Another Region's store fails as seen from here (the guardrail of chaos drills in this Region). */
+  /** `<app>-<region>-writer-health` (page): the order canary through this Region failed twice in a row. */
+  readonly writerHealthAlarm: cloudwatch.Alarm;
+  /** `<app>-<region>-peer-region-unreachable`: another Region's read path fails as seen from here (the drills' guardrail). */
   readonly peersImpairedAlarm: cloudwatch.CompositeAlarm;
+  /** Minutes from a Region failing to region-impaired firing, at most: what a drill must wait for its stop conditions. */
+  readonly regionImpairedDetectionMinutes: number;
   readonly dashboard: cloudwatch.Dashboard;
   readonly overviewDashboard?: cloudwatch.Dashboard;
   readonly routingStatePublisher: lambda.Function;
 
   private readonly props: RegionalObservabilityProps;
   private readonly alarmMap = new Map<string, cloudwatch.Alarm>();
-  private readonly alarmAction: cloudwatchActions.SnsAction;
+  private readonly actions: Readonly<Record<Severity, cloudwatchActions.SnsAction>>;
 
   constructor(scope: Construct, id: string, props: RegionalObservabilityProps) {
     super(scope, id);
     validate(this, props);
     this.props = props;
-    const stack = Stack.of(this);
-    const { appName, region } = props;
 
-    this.key = new RegionalKey(this, 'Key', { appName, purpose: 'observability', allowCloudWatchLogs: true }).key;
-    const alarmArnPattern = `arn:${stack.partition}:cloudwatch:${region}:${stack.account}:alarm:${appName}-${region}-*`;
-    // CloudWatch publishes to the encrypted topic with the key: only for this account's alarms of this app.
-    this.key.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowCloudWatchAlarmsToUseTheTopicKey',
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-      resources: ['*'],
-      conditions: {
-        StringEquals: { 'aws:SourceAccount': stack.account },
-        ArnLike: { 'aws:SourceArn': alarmArnPattern },
-      },
-    }));
-
-    this.topic = new sns.Topic(this, 'AlarmTopic', {
-      displayName: `${appName} alarms in ${region}`,
-      masterKey: this.key,
-      enforceSSL: true,
-    });
-    // enforceSSL replaces the default topic policy, so CloudWatch's publish right is written out.
-    this.topic.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowCloudWatchAlarmsToPublish',
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['sns:Publish'],
-      resources: [this.topic.topicArn],
-      conditions: {
-        StringEquals: { 'aws:SourceAccount': stack.account },
-        ArnLike: { 'aws:SourceArn': alarmArnPattern },
-      },
-    }));
-    if (props.alarmEmail !== undefined) {
-      this.topic.addSubscription(new snsSubscriptions.EmailSubscription(props.alarmEmail));
-    }
-    this.alarmAction = new cloudwatchActions.SnsAction(this.topic);
+    this.key = new RegionalKey(this, 'Key', { appName: props.appName, purpose: 'observability', allowCloudWatchLogs: true }).key;
+    this.allowCloudWatchToUseTheKey();
+    this.topic = this.createTopic('AlarmTopic', `${props.appName} alarms in ${props.region}`);
+    this.pageTopic = this.createTopic('PageTopic', `${props.appName} pages in ${props.region}`);
+    this.actions = { page: new cloudwatchActions.SnsAction(this.pageTopic), notify: new cloudwatchActions.SnsAction(this.topic) };
 
     this.artifactsBucket = this.createArtifactsBucket();
     this.canaries = this.createCanaries();
-    this.createAlarms();
+    this.createFrontDoorAlarms();
+    this.createServiceAlarms();
+    this.createDataAlarms();
+    this.createCacheAndBrokerAlarms();
+    this.createRoutingStateAlarm();
     this.alarms = this.alarmMap;
+    this.writerHealthAlarm = this.alarm('writer-health');
+    this.regionImpairedDetectionMinutes = THRESHOLDS.canaryEvaluationPeriods * props.canaryIntervalMinutes;
 
-    const critical = ['canary-local', 'alb-5xx', 'target-5xx', 'ui-no-healthy-targets'].map((name) => this.alarm(name));
-    this.regionImpairedAlarm = new cloudwatch.CompositeAlarm(this, 'RegionImpaired', {
-      compositeAlarmName: alarmName(appName, region, 'region-impaired'),
-      alarmDescription: `The store in ${region} fails from the outside: its canary, 5xx errors, or no healthy ui target. Consider the failover runbook.`,
-      alarmRule: cloudwatch.AlarmRule.anyOf(...critical),
-    });
-    const peerAlarms = props.regions.filter((other) => other !== region).map((other) => this.alarm(`canary-to-${other}`));
-    this.peersImpairedAlarm = new cloudwatch.CompositeAlarm(this, 'PeersImpaired', {
-      compositeAlarmName: alarmName(appName, region, 'peer-region-unreachable'),
-      alarmDescription: `Another Region's store fails as seen from ${region}. Chaos drills in ${region} stop on this alarm.`,
-      alarmRule: cloudwatch.AlarmRule.anyOf(...peerAlarms),
-    });
-    for (const composite of [this.regionImpairedAlarm, this.peersImpairedAlarm]) {
-      composite.addAlarmAction(this.alarmAction);
-      composite.addOkAction(this.alarmAction);
-    }
+    this.regionImpairedAlarm = this.addComposite('RegionImpaired', 'region-impaired',
+      `The store in ${props.region} fails its customers: the read-path canary failed twice in a row AND the load balancer shows it (no healthy ui target, or 5xx). Decision table: README, operator's guide.`,
+      cloudwatch.AlarmRule.allOf(
+        cloudwatch.AlarmRule.fromAlarm(this.alarm('canary-local'), cloudwatch.AlarmState.ALARM),
+        cloudwatch.AlarmRule.anyOf(...['ui-no-healthy-targets', 'alb-5xx', 'ui-target-5xx'].map((name) => cloudwatch.AlarmRule.fromAlarm(this.alarm(name), cloudwatch.AlarmState.ALARM))),
+      ));
+    this.peersImpairedAlarm = this.addComposite('PeersImpaired', 'peer-region-unreachable',
+      `Another Region's read path fails as seen from ${props.region}. Drills that take ${props.region} down stop on this alarm.`,
+      cloudwatch.AlarmRule.anyOf(...this.peerRegions().map((other) => cloudwatch.AlarmRule.fromAlarm(this.alarm(`canary-to-${other}`), cloudwatch.AlarmState.ALARM))));
 
     this.routingStatePublisher = this.createRoutingStatePublisher();
-
-    this.dashboard = buildRegionalDashboard(this, 'Dashboard', {
-      dashboardName: regionalDashboardName(appName, region),
-      appName,
-      region,
-      regions: props.regions,
-      canaries: this.canaries,
-      alarms: [...this.alarmMap.values()],
-      compositeAlarms: [this.regionImpairedAlarm, this.peersImpairedAlarm],
-      loadBalancer: props.loadBalancer,
-      uiTargetGroup: props.uiTargetGroup,
-      taskMetrics: Object.fromEntries(SERVICE_NAMES.map((name) => [name, this.taskMetrics(name)])) as Record<ServiceName, { running: cloudwatch.Metric; desired: cloudwatch.Metric }>,
-      rpoLag: props.databases.map((database) => ({ label: database.name, metric: this.rpoLagMetric(database.clusterIdentifier) })),
-      replicationLatency: this.peerRegions().map((peer) => ({ label: `carts → ${peer}`, metric: this.replicationLatencyMetric(peer) })),
-      cacheNodes: this.cacheNodeIds().map((nodeId) => ({ nodeId, cpu: this.cacheMetric('EngineCPUUtilization', nodeId), memory: this.cacheMetric('DatabaseMemoryUsagePercentage', nodeId) })),
-      brokerCpu: this.brokerMetric('SystemCpuUtilization', 'Average'),
-      brokerMemory: this.brokerMemoryPercent(),
-    });
-
-    if (props.regions[0] === region) {
+    this.dashboard = this.createRegionalDashboard();
+    if (props.regions[0] === props.region) {
       this.overviewDashboard = buildOverviewDashboard(this, 'Overview', {
-        dashboardName: overviewDashboardName(appName),
-        appName,
+        dashboardName: overviewDashboardName(props.appName),
+        appName: props.appName,
         regions: props.regions,
         databases: props.databases.map((database) => database.name),
         cartsTableName: props.cartsTableName,
@@ -236,17 +212,56 @@ export class RegionalObservability extends Construct {
     }
   }
 
-  /** A metric alarm by its short name; throws for an unknown name (a typo in wiring is a synth error). */
-  alarm(name: string): cloudwatch.Alarm {
-    const found = this.alarmMap.get(name);
+  /** A metric alarm by its name suffix; throws for an unknown name (a typo in wiring is a synth error). */
+  alarm(suffix: string): cloudwatch.Alarm {
+    const found = this.alarmMap.get(suffix);
     if (found === undefined) {
-      throw new Error(`RegionalObservability has no alarm ${name}`);
+      throw new Error(`RegionalObservability has no alarm ${suffix}`);
     }
     return found;
   }
 
   private peerRegions(): string[] {
     return this.props.regions.filter((other) => other !== this.props.region);
+  }
+
+  /** Alarm names start with the application and Region: the key and topic policies admit exactly those alarms. */
+  private alarmArnPattern(): string {
+    const stack = Stack.of(this);
+    return `arn:${stack.partition}:cloudwatch:${this.props.region}:${stack.account}:alarm:${this.props.appName}-${this.props.region}-*`;
+  }
+
+  private allowCloudWatchToUseTheKey(): void {
+    const stack = Stack.of(this);
+    this.key.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowCloudWatchAlarmsToUseTheTopicKey',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnLike: { 'aws:SourceArn': this.alarmArnPattern() },
+      },
+    }));
+  }
+
+  private createTopic(id: string, displayName: string): sns.Topic {
+    const topic = new sns.Topic(this, id, { displayName, masterKey: this.key, enforceSSL: true });
+    // enforceSSL replaces the default topic policy, so CloudWatch's publish right is written out.
+    topic.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowCloudWatchAlarmsToPublish',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+        ArnLike: { 'aws:SourceArn': this.alarmArnPattern() },
+      },
+    }));
+    if (this.props.alarmEmail !== undefined) {
+      topic.addSubscription(new snsSubscriptions.EmailSubscription(this.props.alarmEmail));
+    }
+    return topic;
   }
 
   private createArtifactsBucket(): s3.Bucket {
@@ -273,35 +288,59 @@ export class RegionalObservability extends Construct {
     return bucket;
   }
 
-  private probeTargets(): ProbeTarget[] {
+  private canarySpecs(): CanarySpec[] {
+    const { region, canaryIntervalMinutes, orderCanaryIntervalMinutes, domainName } = this.props;
+    const read = { journey: 'read' as const, intervalMinutes: canaryIntervalMinutes };
     return [
-      { kind: 'local' },
-      ...this.peerRegions().map((region): ProbeTarget => ({ kind: 'peer', region })),
-      ...(this.props.domainName !== undefined ? [{ kind: 'global' } as const] : []),
+      {
+        ...read, target: { kind: 'local' }, key: 'local', alarm: 'canary-local',
+        // A local canary that stops reporting is a lost outside-in check, not a healthy store.
+        missingData: cloudwatch.TreatMissingData.BREACHING,
+        description: `The read path (home, catalog, cart) of the store in ${region}, probed from ${region}, failed twice in a row.`,
+      },
+      ...this.peerRegions().map((peer): CanarySpec => ({
+        ...read, target: { kind: 'peer', region: peer }, key: `to-${peer}`, alarm: `canary-to-${peer}`,
+        // Failed runs are data; only a canary that does not run leaves gaps, and a gap is no
+        // evidence that the other Region fails (and must not hold the drills' guardrail in ALARM).
+        missingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        description: `The read path of the store in ${peer}, probed from ${region}, failed twice in a row.`,
+      })),
+      ...(domainName !== undefined ? [{
+        ...read, target: { kind: 'global' } as const, key: 'global', alarm: 'canary-global',
+        missingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        description: `The read path of https://${domainName} (where ARC routes customers), probed from ${region}, failed twice in a row.`,
+      }] : []),
+      {
+        target: { kind: 'orders' }, key: 'orders', alarm: 'writer-health', journey: 'order', intervalMinutes: orderCanaryIntervalMinutes,
+        missingData: cloudwatch.TreatMissingData.BREACHING,
+        description: `Writer health as seen from ${region}: a synthetic order through the store in ${region} (checkout, orders, the Aurora PostgreSQL global writer, this Region's broker) failed twice in a row. In every Region at once: the writer is lost.`,
+      },
     ];
   }
 
+  private canaryEnvironment(target: ProbeTarget, journey: JourneyPath): Record<string, string> {
+    const where: Record<string, string> = target.kind === 'peer'
+      ? { [CANARY_ENV.storeUrlParameter]: storeUrlParameterName(this.props.appName), [CANARY_ENV.targetRegion]: target.region }
+      : { [CANARY_ENV.storeUrl]: target.kind === 'global' ? `https://${this.props.domainName ?? ''}` : this.props.storeUrl };
+    return { ...where, [CANARY_ENV.journey]: journey };
+  }
+
   private createCanaries(): Map<string, synthetics.Canary> {
-    const { appName, canaryIntervalMinutes, profile } = this.props;
+    const { appName, profile } = this.props;
     const code = storeProbeCode();
     const canaries = new Map<string, synthetics.Canary>();
-    for (const target of this.probeTargets()) {
-      const name = canaryName(appName, target);
-      const key = target.kind === 'peer' ? `to-${target.region}` : target.kind;
-      const role = this.canaryRole(key, name, target);
-      const environment: Record<string, string> = target.kind === 'peer'
-        ? { STORE_URL_PARAMETER: storeUrlParameterName(appName), TARGET_REGION: target.region }
-        : { STORE_URL: target.kind === 'global' ? `https://${this.props.domainName ?? ''}` : this.props.storeUrl };
-      const canary = new synthetics.Canary(this, `Canary-${key}`, {
+    for (const spec of this.canarySpecs()) {
+      const name = canaryName(appName, spec.target);
+      const canary = new synthetics.Canary(this, `Canary-${spec.key}`, {
         canaryName: name,
-        runtime: synthetics.Runtime.SYNTHETICS_NODEJS_PUPPETEER_13_0,
+        runtime: CANARY_RUNTIME,
         test: synthetics.Test.custom({ code, handler: STORE_PROBE_HANDLER }),
-        schedule: synthetics.Schedule.rate(Duration.minutes(canaryIntervalMinutes)),
+        schedule: synthetics.Schedule.rate(Duration.minutes(spec.intervalMinutes)),
         // A run must end before the next one starts.
-        timeout: Duration.seconds(Math.min(canaryIntervalMinutes * 60, 120)),
-        role,
+        timeout: Duration.seconds(Math.min(spec.intervalMinutes * 60, 120)),
+        role: this.canaryRole(spec.key, name, spec.target),
         artifactsBucketLocation: { bucket: this.artifactsBucket, prefix: name },
-        environmentVariables: { ...environment, SUBMIT_ORDER: 'true' },
+        environmentVariables: this.canaryEnvironment(spec.target, spec.journey),
         successRetentionPeriod: Duration.days(profile === 'prod' ? 7 : 2),
         failureRetentionPeriod: Duration.days(profile === 'prod' ? 30 : 7),
         startAfterCreation: true,
@@ -310,20 +349,16 @@ export class RegionalObservability extends Construct {
       // Set on the resource rather than through artifactS3KmsKey, which would grant the role kms:ReEncrypt* and kms:GenerateDataKey*.
       const resource = canary.node.defaultChild as synthetics.CfnCanary;
       resource.artifactConfig = { s3Encryption: { encryptionMode: 'SSE_KMS', kmsKeyArn: this.key.keyArn } };
-      canaries.set(key, canary);
+      canaries.set(spec.key, canary);
 
-      this.addAlarm(`canary-${key}`, `canary-${key}`, {
-        metric: canary.metricSuccessPercent({ period: Duration.minutes(canaryIntervalMinutes), statistic: cloudwatch.Stats.AVERAGE }),
+      this.addAlarm(spec.alarm === 'writer-health' ? 'writer-health' : `canary-${spec.key}`, spec.alarm, {
+        // One run per period: the run of each interval is one data point, pass (100) or fail (0).
+        metric: canary.metricSuccessPercent({ period: Duration.minutes(spec.intervalMinutes), statistic: cloudwatch.Stats.MINIMUM }),
         threshold: THRESHOLDS.canarySuccessPercent,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         evaluationPeriods: THRESHOLDS.canaryEvaluationPeriods,
-        // A canary that stops reporting is a failed outside-in check, not a healthy store.
-        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-        description: target.kind === 'local'
-          ? `The store journey against ${this.props.region} (from ${this.props.region}) failed twice in a row.`
-          : target.kind === 'peer'
-            ? `The store journey against ${target.region}, run from ${this.props.region}, failed twice in a row.`
-            : `The store journey against https://${this.props.domainName ?? ''} (where ARC routes) failed twice in a row.`,
+        treatMissingData: spec.missingData,
+        description: spec.description,
       });
     }
     return canaries;
@@ -378,9 +413,10 @@ export class RegionalObservability extends Construct {
     return role;
   }
 
-  private addAlarm(key: string, what: string, spec: AlarmSpec): cloudwatch.Alarm {
-    const alarm = new cloudwatch.Alarm(this, `Alarm-${key}`, {
-      alarmName: alarmName(this.props.appName, this.props.region, what),
+  /** Page or notify by the decision table; the alarm reports both its ALARM and its recovery. */
+  private addAlarm(idKey: string, suffix: string, spec: AlarmSpec): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, `Alarm-${idKey}`, {
+      alarmName: alarmName(this.props.appName, this.props.region, suffix),
       alarmDescription: spec.description,
       metric: spec.metric,
       threshold: spec.threshold,
@@ -389,92 +425,29 @@ export class RegionalObservability extends Construct {
       datapointsToAlarm: spec.datapointsToAlarm ?? spec.evaluationPeriods,
       treatMissingData: spec.treatMissingData,
     });
-    alarm.addAlarmAction(this.alarmAction);
-    alarm.addOkAction(this.alarmAction);
-    this.alarmMap.set(key, alarm);
+    const action = this.actions[severityOf(suffix)];
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+    this.alarmMap.set(suffix, alarm);
     return alarm;
   }
 
-  private taskMetrics(service: ServiceName): { running: cloudwatch.Metric; desired: cloudwatch.Metric } {
-    const metric = (metricName: string): cloudwatch.Metric => new cloudwatch.Metric({
-      namespace: 'ECS/ContainerInsights',
-      metricName,
-      dimensionsMap: { ClusterName: this.props.cluster.clusterName, ServiceName: this.props.services[service].serviceName },
-      statistic: cloudwatch.Stats.AVERAGE,
-      period: Duration.minutes(1),
+  private addComposite(id: string, suffix: string, description: string, rule: cloudwatch.IAlarmRule): cloudwatch.CompositeAlarm {
+    const composite = new cloudwatch.CompositeAlarm(this, id, {
+      compositeAlarmName: alarmName(this.props.appName, this.props.region, suffix),
+      alarmDescription: description,
+      alarmRule: rule,
     });
-    return { running: metric('RunningTaskCount'), desired: metric('DesiredTaskCount') };
+    const action = this.actions[severityOf(suffix)];
+    composite.addAlarmAction(action);
+    composite.addOkAction(action);
+    return composite;
   }
 
-  private rpoLagMetric(clusterIdentifier: string): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: 'AWS/RDS',
-      metricName: 'AuroraGlobalDBRPOLag',
-      dimensionsMap: { DBClusterIdentifier: clusterIdentifier },
-      statistic: cloudwatch.Stats.MAXIMUM,
-      period: Duration.minutes(1),
-    });
-  }
-
-  private replicationLatencyMetric(receivingRegion: string): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: 'AWS/DynamoDB',
-      metricName: 'ReplicationLatency',
-      dimensionsMap: { TableName: this.props.cartsTableName, ReceivingRegion: receivingRegion },
-      statistic: cloudwatch.Stats.AVERAGE,
-      period: Duration.minutes(1),
-    });
-  }
-
-  /** Member clusters of a cluster-mode-disabled replication group are `<group id>-001`, `-002`, ... */
-  private cacheNodeIds(): string[] {
-    return Array.from({ length: this.props.cacheNodeCount }, (_, index) => `${this.props.cacheReplicationGroupId}-${String(index + 1).padStart(3, '0')}`);
-  }
-
-  private cacheMetric(metricName: string, cacheClusterId: string): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: 'AWS/ElastiCache',
-      metricName,
-      dimensionsMap: { CacheClusterId: cacheClusterId },
-      statistic: cloudwatch.Stats.MAXIMUM,
-      period: Duration.minutes(1),
-    });
-  }
-
-  /** The busiest node: after a cache failover the primary is another member cluster. */
-  private cacheMax(metricName: string, label: string): cloudwatch.MathExpression {
-    const usingMetrics = Object.fromEntries(this.cacheNodeIds().map((nodeId, index) => [`n${index + 1}`, this.cacheMetric(metricName, nodeId)]));
-    return new cloudwatch.MathExpression({
-      expression: `MAX([${Object.keys(usingMetrics).join(', ')}])`,
-      usingMetrics,
-      label,
-      period: Duration.minutes(1),
-    });
-  }
-
-  private brokerMetric(metricName: string, statistic: string): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: 'AWS/AmazonMQ',
-      metricName,
-      dimensionsMap: { Broker: this.props.brokerName },
-      statistic,
-      period: Duration.minutes(1),
-    });
-  }
-
-  private brokerMemoryPercent(): cloudwatch.MathExpression {
-    return new cloudwatch.MathExpression({
-      expression: '100 * used / limit',
-      usingMetrics: { used: this.brokerMetric('RabbitMQMemUsed', cloudwatch.Stats.MAXIMUM), limit: this.brokerMetric('RabbitMQMemLimit', cloudwatch.Stats.MINIMUM) },
-      label: 'RabbitMQ memory used (% of the high watermark)',
-      period: Duration.minutes(1),
-    });
-  }
-
-  private createAlarms(): void {
+  /** The load balancer's view: the second, independent signal of region-impaired. */
+  private createFrontDoorAlarms(): void {
     const { region, loadBalancer, uiTargetGroup } = this.props;
     const minute = Duration.minutes(1);
-
     this.addAlarm('alb-5xx', 'alb-5xx', {
       metric: loadBalancer.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: minute, statistic: cloudwatch.Stats.SUM }),
       threshold: THRESHOLDS.elb5xxPerMinute,
@@ -512,7 +485,9 @@ export class RegionalObservability extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       description: `No healthy ui task behind the load balancer in ${region}.`,
     });
+  }
 
+  private createServiceAlarms(): void {
     for (const service of SERVICE_NAMES) {
       const { running, desired } = this.taskMetrics(service);
       this.addAlarm(`tasks-${service}`, serviceAlarmSuffix(service), {
@@ -520,7 +495,7 @@ export class RegionalObservability extends Construct {
           expression: 'IF(running < desired, 1, 0)',
           usingMetrics: { running, desired },
           label: `${service}: running below desired`,
-          period: minute,
+          period: Duration.minutes(1),
         }),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -528,10 +503,13 @@ export class RegionalObservability extends Construct {
         // Container Insights stops only when the service or cluster is gone: the canary and
         // load balancer alarms report that outage; this alarm is about missing capacity.
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        description: `The ${service} service in ${region} has run fewer tasks than desired for ${THRESHOLDS.taskShortfallMinutes} minutes (tasks failing to start or being stopped).`,
+        description: `The ${service} service in ${this.props.region} has run fewer tasks than desired for ${THRESHOLDS.taskShortfallMinutes} minutes (tasks failing to start or being stopped).`,
       });
     }
+  }
 
+  private createDataAlarms(): void {
+    const { region } = this.props;
     for (const database of this.props.databases) {
       this.addAlarm(`rpo-lag-${database.name}`, `${database.name}-rpo-lag`, {
         metric: this.rpoLagMetric(database.clusterIdentifier),
@@ -543,19 +521,21 @@ export class RegionalObservability extends Construct {
         description: `${database.name} member ${database.clusterIdentifier} in ${region} lags the global writer by more than ${THRESHOLDS.auroraRpoLagMs / 1000} s (${database.isPrimaryMember ? 'deployed as the writer: silent until the writer moves away from this Region' : 'deployed as a secondary'}).`,
       });
     }
-
     for (const peer of this.peerRegions()) {
       this.addAlarm(`replication-to-${peer}`, `carts-replication-to-${peer}`, {
-        metric: this.replicationLatencyMetric(peer),
-        threshold: THRESHOLDS.dynamodbReplicationLatencyMs,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 3,
-        // DynamoDB reports replication latency only while there are writes to replicate.
+        metric: replicationHealth(this.props.cartsTableName, peer, THRESHOLDS.dynamodbReplicationLatencyMs),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: THRESHOLDS.replicationEvaluationPeriods,
+        // No writes and no replication (a quiet store) is healthy; a pause with writes is caught by the expression.
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        description: `Carts written in ${region} reach ${peer} more than ${THRESHOLDS.dynamodbReplicationLatencyMs / 1000} s late.`,
+        description: `Carts written in ${region} reach ${peer} more than ${THRESHOLDS.dynamodbReplicationLatencyMs / 1000} s late, or not at all (items written here, none replicated), for ${THRESHOLDS.replicationEvaluationPeriods} windows of ${REPLICATION_PERIOD.toMinutes()} minutes.`,
       });
     }
+  }
 
+  private createCacheAndBrokerAlarms(): void {
+    const { region } = this.props;
     // ElastiCache and Amazon MQ report every minute while the node or broker exists: silence is
     // treated as failure, which also makes a wrong dimension visible instead of silently quiet.
     this.addAlarm('cache-cpu', 'cache-engine-cpu', {
@@ -574,28 +554,33 @@ export class RegionalObservability extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       description: `A checkout cache node in ${region} uses more than ${THRESHOLDS.cacheMemoryPercent}% of its memory (or reports nothing).`,
     });
+    const broker = brokerMetrics(this.props.brokerName, this.props.brokerDeploymentMode);
+    const scope = this.props.brokerDeploymentMode === 'SINGLE_INSTANCE' ? 'The order events broker' : 'The busiest node of the order events broker';
     this.addAlarm('broker-cpu', 'broker-cpu', {
-      metric: this.brokerMetric('SystemCpuUtilization', cloudwatch.Stats.AVERAGE),
+      metric: broker.busiestNodeCpuPercent,
       threshold: THRESHOLDS.brokerCpuPercent,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 10,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-      description: `The order events broker in ${region} runs above ${THRESHOLDS.brokerCpuPercent}% CPU (or reports nothing).`,
+      description: `${scope} in ${region} runs above ${THRESHOLDS.brokerCpuPercent}% CPU (or reports nothing).`,
     });
     this.addAlarm('broker-memory', 'broker-memory', {
-      metric: this.brokerMemoryPercent(),
+      metric: broker.busiestNodeMemoryPercent,
       threshold: THRESHOLDS.brokerMemoryPercent,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 5,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-      description: `The order events broker in ${region} is near its memory high watermark, where RabbitMQ blocks publishers.`,
+      description: `${scope} in ${region} uses more than ${THRESHOLDS.brokerMemoryPercent}% of its memory high watermark, where RabbitMQ blocks publishers (or reports nothing).`,
     });
+  }
 
+  private createRoutingStateAlarm(): void {
     this.addAlarm('routing-state-unreadable', 'routing-state-unreadable', {
       metric: new cloudwatch.Metric({
         namespace: platformMetricNamespace(this.props.appName),
         metricName: ROUTING_READ_METRIC,
-        statistic: cloudwatch.Stats.MINIMUM,
+        dimensionsMap: { [ROUTING_READ_DIMENSION]: this.props.region },
+        statistic: cloudwatch.Stats.MAXIMUM,
         period: Duration.minutes(1),
       }),
       threshold: 1,
@@ -603,7 +588,76 @@ export class RegionalObservability extends Construct {
       evaluationPeriods: 5,
       // No data means the publisher is not running: the overview would show stale routing.
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-      description: `From ${region}, no ARC cluster endpoint answered for 5 minutes: the runbooks could not switch traffic from here either.`,
+      description: `From ${this.props.region}, no ARC cluster endpoint answered for 5 minutes (or the publisher did not run): the runbooks could not switch traffic from here either.`,
+    });
+  }
+
+  private createRegionalDashboard(): cloudwatch.Dashboard {
+    const { appName, region } = this.props;
+    const broker = brokerMetrics(this.props.brokerName, this.props.brokerDeploymentMode);
+    return buildRegionalDashboard(this, 'Dashboard', {
+      dashboardName: regionalDashboardName(appName, region),
+      appName,
+      region,
+      regions: this.props.regions,
+      canaries: this.canaries,
+      alarms: [...this.alarmMap.values()],
+      compositeAlarms: [this.regionImpairedAlarm, this.peersImpairedAlarm],
+      loadBalancer: this.props.loadBalancer,
+      uiTargetGroup: this.props.uiTargetGroup,
+      taskMetrics: Object.fromEntries(SERVICE_NAMES.map((name) => [name, this.taskMetrics(name)])) as Record<ServiceName, { running: cloudwatch.Metric; desired: cloudwatch.Metric }>,
+      rpoLag: this.props.databases.map((database) => ({ label: database.name, metric: this.rpoLagMetric(database.clusterIdentifier) })),
+      replicationLatency: this.peerRegions().map((peer) => ({ label: `carts → ${peer}`, metric: replicationLatencyMetric(this.props.cartsTableName, peer, cloudwatch.Stats.MAXIMUM) })),
+      cacheNodes: this.cacheNodeIds().map((nodeId) => ({ nodeId, cpu: this.cacheMetric('EngineCPUUtilization', nodeId), memory: this.cacheMetric('DatabaseMemoryUsagePercentage', nodeId) })),
+      brokerCpu: broker.busiestNodeCpuPercent,
+      brokerMemory: broker.busiestNodeMemoryPercent,
+    });
+  }
+
+  private taskMetrics(service: ServiceName): { running: cloudwatch.Metric; desired: cloudwatch.Metric } {
+    const metric = (metricName: string): cloudwatch.Metric => new cloudwatch.Metric({
+      namespace: 'ECS/ContainerInsights',
+      metricName,
+      dimensionsMap: { ClusterName: this.props.cluster.clusterName, ServiceName: this.props.services[service].serviceName },
+      statistic: cloudwatch.Stats.AVERAGE,
+      period: Duration.minutes(1),
+    });
+    return { running: metric('RunningTaskCount'), desired: metric('DesiredTaskCount') };
+  }
+
+  private rpoLagMetric(clusterIdentifier: string): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/RDS',
+      metricName: 'AuroraGlobalDBRPOLag',
+      dimensionsMap: { DBClusterIdentifier: clusterIdentifier },
+      statistic: cloudwatch.Stats.MAXIMUM,
+      period: Duration.minutes(1),
+    });
+  }
+
+  /** Member clusters of a cluster-mode-disabled replication group are `<group id>-001`, `-002`, ... */
+  private cacheNodeIds(): string[] {
+    return Array.from({ length: this.props.cacheNodeCount }, (_, index) => `${this.props.cacheReplicationGroupId}-${String(index + 1).padStart(3, '0')}`);
+  }
+
+  private cacheMetric(metricName: string, cacheClusterId: string): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/ElastiCache',
+      metricName,
+      dimensionsMap: { CacheClusterId: cacheClusterId },
+      statistic: cloudwatch.Stats.MAXIMUM,
+      period: Duration.minutes(1),
+    });
+  }
+
+  /** The busiest node: after a cache failover the primary is another member cluster. */
+  private cacheMax(metricName: string, label: string): cloudwatch.MathExpression {
+    const usingMetrics = Object.fromEntries(this.cacheNodeIds().map((nodeId, index) => [`n${index + 1}`, this.cacheMetric(metricName, nodeId)]));
+    return new cloudwatch.MathExpression({
+      expression: `MAX([${Object.keys(usingMetrics).join(', ')}])`,
+      usingMetrics,
+      label,
+      period: Duration.minutes(1),
     });
   }
 
@@ -666,8 +720,13 @@ function validate(scope: Construct, props: RegionalObservabilityProps): void {
   if (!props.regions.includes(props.region)) {
     errors.push(`region ${props.region} is not one of regions (${props.regions.join(', ')})`);
   }
-  if (!Number.isInteger(props.canaryIntervalMinutes) || props.canaryIntervalMinutes < 1 || props.canaryIntervalMinutes > 60) {
-    errors.push(`canaryIntervalMinutes must be an integer from 1 to 60, got ${props.canaryIntervalMinutes}`);
+  for (const [name, value] of [['canaryIntervalMinutes', props.canaryIntervalMinutes], ['orderCanaryIntervalMinutes', props.orderCanaryIntervalMinutes]] as const) {
+    if (!Number.isInteger(value) || value < 1 || value > 60) {
+      errors.push(`${name} must be an integer from 1 to 60, got ${value}`);
+    }
+  }
+  if (!Token.isUnresolved(props.brokerName) && !/^[A-Za-z0-9_-]{1,50}$/.test(props.brokerName)) {
+    errors.push(`brokerName must be 1 to 50 letters, digits, - or _ (it goes into a Metrics Insights query), got ${JSON.stringify(props.brokerName)}`);
   }
   if (!Number.isInteger(props.cacheNodeCount) || props.cacheNodeCount < 1 || props.cacheNodeCount > 6) {
     errors.push(`cacheNodeCount must be an integer from 1 to 6, got ${props.cacheNodeCount}`);

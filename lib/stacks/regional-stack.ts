@@ -195,6 +195,7 @@ export class RegionalStack extends Stack {
       ...(config.domainName !== undefined ? { domainName: config.domainName } : {}),
       ...(config.alarmEmail !== undefined ? { alarmEmail: config.alarmEmail } : {}),
       canaryIntervalMinutes: config.observability.canaryIntervalMinutes,
+      orderCanaryIntervalMinutes: config.observability.orderCanaryIntervalMinutes,
       logRetentionDays: config.logRetentionDays,
       loadBalancer: this.loadBalancer.loadBalancer,
       uiTargetGroup: this.services.uiTargetGroup,
@@ -209,6 +210,7 @@ export class RegionalStack extends Stack {
       cacheReplicationGroupId: cache.replicationGroup.ref,
       cacheNodeCount: 1 + config.cache.replicasPerShard,
       brokerName: broker.broker.brokerName,
+      brokerDeploymentMode: config.broker.deploymentMode,
       routingControlArns: Object.fromEntries([...props.recoveryControls.routingControls].map(([name, control]) => [name, control.attrRoutingControlArn])),
     });
     this.chaos = new RegionalChaos(this, 'Chaos', {
@@ -216,11 +218,14 @@ export class RegionalStack extends Stack {
       region,
       vpc,
       applicationSubnets: this.network.applicationSubnets,
+      dataSubnets: this.network.dataSubnets,
       cluster: compute.cluster,
       services: fargateServices,
       cartsTableName: cartsTableName(config.appName),
+      databaseInstanceIds: [this.catalogDatabase, this.ordersDatabase].flatMap((member) => member.instances.map((instance) => instance.ref)),
       regionImpairedAlarm: this.observability.regionImpairedAlarm,
       peersImpairedAlarm: this.observability.peersImpairedAlarm,
+      detectionMinutes: this.observability.regionImpairedDetectionMinutes,
       logKey: logsKey,
       logRetentionDays: config.logRetentionDays,
     });

@@ -1,14 +1,16 @@
 import type { IncomingMessage } from 'http';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { runStoreJourney, type ProbeRequest, type ProbeResponse, type StepRunner } from './store-probe';
+import { CANARY_ENV, SYNTHETICS_MODULE } from './contract';
+import { JOURNEY_PATHS, runStoreJourney, type JourneyPath, type ProbeRequest, type ProbeResponse, type StepRunner } from './store-probe';
 
 /**
- * Entry point of the store canaries (bundled by esbuild at synth time; `Synthetics` is the library
- * the CloudWatch Synthetics Node.js runtime provides and is left external).
+ * Entry point of the store canaries (bundled by esbuild at synth time; the Synthetics library is
+ * provided by the CloudWatch Synthetics runtime and left external).
  *
  * The target comes from the canary's environment: `STORE_URL` (this Region's store or the global
  * name), or `STORE_URL_PARAMETER` + `TARGET_REGION` for another Region's store, read at run time
  * from that Region's SSM parameter, so that no Region's stack needs another Region's outputs.
+ * `JOURNEY` says which path to walk (`read` or `order`, see store-probe.ts).
  */
 
 /** The subset of the Synthetics library this canary uses. */
@@ -61,16 +63,19 @@ export type SsmClientFactory = (region: string) => SSMClient;
 
 /** The URL to probe: given directly, or read from the target Region's own parameter. */
 export async function resolveStoreUrl(env: ProbeEnvironment, ssmFor: SsmClientFactory): Promise<string> {
-  if (env.STORE_URL !== undefined && env.STORE_URL !== '') {
-    return env.STORE_URL;
+  const direct = env[CANARY_ENV.storeUrl];
+  if (direct !== undefined && direct !== '') {
+    return direct;
   }
-  if (env.STORE_URL_PARAMETER === undefined || env.TARGET_REGION === undefined) {
-    throw new Error('The canary needs STORE_URL, or STORE_URL_PARAMETER and TARGET_REGION');
+  const parameter = env[CANARY_ENV.storeUrlParameter];
+  const region = env[CANARY_ENV.targetRegion];
+  if (parameter === undefined || region === undefined) {
+    throw new Error(`The canary needs ${CANARY_ENV.storeUrl}, or ${CANARY_ENV.storeUrlParameter} and ${CANARY_ENV.targetRegion}`);
   }
-  const response = await ssmFor(env.TARGET_REGION).send(new GetParameterCommand({ Name: env.STORE_URL_PARAMETER }));
+  const response = await ssmFor(region).send(new GetParameterCommand({ Name: parameter }));
   const value = response.Parameter?.Value;
   if (value === undefined || value === '') {
-    throw new Error(`${env.STORE_URL_PARAMETER} in ${env.TARGET_REGION} has no value`);
+    throw new Error(`${parameter} in ${region} has no value`);
   }
   return value;
 }
@@ -134,15 +139,26 @@ export function syntheticsStepRunner(synthetics: SyntheticsLibrary): StepRunner 
   };
 }
 
+/** The journey the environment names; anything else is a configuration error, never a silent default. */
+export function journeyPath(env: ProbeEnvironment): JourneyPath {
+  const value = env[CANARY_ENV.journey];
+  const path = JOURNEY_PATHS.find((candidate) => candidate === value);
+  if (path === undefined) {
+    throw new Error(`${CANARY_ENV.journey} must be one of ${JOURNEY_PATHS.join(', ')}, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
+  }
+  return path;
+}
+
 export async function probe(env: ProbeEnvironment, synthetics: SyntheticsLibrary, ssmFor: SsmClientFactory): Promise<string> {
+  const path = journeyPath(env);
   const url = await synthetics.executeStep('resolve-store-url', () => resolveStoreUrl(env, ssmFor));
-  const report = await runStoreJourney(url, syntheticsStepRunner(synthetics), { submitOrder: env.SUBMIT_ORDER === 'true' });
-  return `${url}: ${report.steps.join(', ')}`;
+  const report = await runStoreJourney(url, syntheticsStepRunner(synthetics), { path });
+  return `${url} (${path}): ${report.steps.join(', ')}`;
 }
 
 export const handler = async (): Promise<string> => {
-  // Provided by the Synthetics runtime layer only; loaded here so tests can import this module.
-  const synthetics = require('Synthetics') as SyntheticsLibrary;
+  // Provided by the Synthetics runtime only; loaded here so tests can import this module.
+  const synthetics = require(SYNTHETICS_MODULE) as SyntheticsLibrary;
   const clients = new Map<string, SSMClient>();
   const ssmFor: SsmClientFactory = (region) => {
     const existing = clients.get(region);

@@ -1,10 +1,12 @@
 /**
- * The store journey a canary walks through the ui service, one HTTP step per backend:
+ * The store journeys a canary walks through the ui service, one HTTP step per backend.
  *
- *   home → catalog (catalog service, its Aurora MySQL member) → add to cart and view the cart
- *   (carts service, the Region's DynamoDB replica) → start a checkout (checkout service and its
- *   Valkey cache) → shipping → delivery → payment, which submits the order (orders service, the
- *   Aurora PostgreSQL global writer and the RabbitMQ broker).
+ * - `read`: home → catalog (catalog service and its database) → add to cart and view the cart
+ *   (carts service, the Region's DynamoDB replica). Nothing here writes through the Aurora global
+ *   writer, so it tells whether *this* Region serves, whichever Region holds the writer.
+ * - `order`: the read path, then start a checkout (checkout service and its Valkey cache) →
+ *   shipping → delivery → payment, which submits the order (orders service, the Aurora PostgreSQL
+ *   global writer and the Region's RabbitMQ broker): the writer's health as seen from a Region.
  *
  * The ui has no read-only orders page, so submitting an order is the only way to exercise orders
  * through the ui. Canary orders carry a recognisable address (see SYNTHETIC_ORDER) so that reports
@@ -36,9 +38,19 @@ export interface ProbeResponse {
  */
 export type StepRunner = (request: ProbeRequest, check: (response: ProbeResponse) => void) => Promise<ProbeResponse>;
 
+/** `read`: home, catalog, cart. `order`: the read path, then checkout and a submitted order. */
+export type JourneyPath = 'read' | 'order';
+
+export const JOURNEY_PATHS: readonly JourneyPath[] = ['read', 'order'];
+
+/** The steps of each path, in order (the step names the canary reports). */
+export const JOURNEY_STEPS: Readonly<Record<JourneyPath, readonly string[]>> = {
+  read: ['home', 'catalog', 'carts-add', 'carts'],
+  order: ['home', 'catalog', 'carts-add', 'carts', 'checkout', 'checkout-shipping', 'checkout-delivery', 'orders'],
+};
+
 export interface JourneyOptions {
-  /** Submit the order at the end (exercises the orders service); otherwise stop after shipping. */
-  readonly submitOrder: boolean;
+  readonly path: JourneyPath;
 }
 
 export interface JourneyReport {
@@ -189,6 +201,10 @@ export async function runStoreJourney(baseUrl: string, run: StepRunner, options:
     }
   });
 
+  if (options.path === 'read') {
+    return { steps, productId: product };
+  }
+
   await step('checkout', 'GET', '/checkout', isSuccess);
   let token: string | undefined;
   await step('checkout-shipping', 'POST', '/checkout', isSuccess, (response) => {
@@ -197,16 +213,13 @@ export async function runStoreJourney(baseUrl: string, run: StepRunner, options:
       throw new ProbeError('checkout-shipping', 'no delivery option offered (checkout service)');
     }
   }, { ...SYNTHETIC_ORDER, zipCode: SYNTHETIC_ORDER.zip });
-
-  if (options.submitOrder) {
-    await step('checkout-delivery', 'POST', '/checkout/delivery', isSuccess, undefined, { token: token ?? '' });
-    await step('orders', 'POST', '/checkout/payment', isSuccess, (response) => {
-      // A rejected payment form is rendered again with HTTP 200: the order was not placed.
-      if (response.body.includes('action="/checkout/payment"')) {
-        throw new ProbeError('orders', 'the payment form came back instead of the order confirmation');
-      }
-    }, SYNTHETIC_PAYMENT);
-  }
+  await step('checkout-delivery', 'POST', '/checkout/delivery', isSuccess, undefined, { token: token ?? '' });
+  await step('orders', 'POST', '/checkout/payment', isSuccess, (response) => {
+    // A rejected payment form is rendered again with HTTP 200: the order was not placed.
+    if (response.body.includes('action="/checkout/payment"')) {
+      throw new ProbeError('orders', 'the payment form came back instead of the order confirmation');
+    }
+  }, SYNTHETIC_PAYMENT);
 
   return { steps, productId: product };
 }

@@ -7,7 +7,7 @@ import {
   type RandomSource,
 } from '../../runbooks/runtime/arc';
 import { readTopologyParameter } from '../../runbooks/runtime/topology-source';
-import { ROUTING_CONTROL_DIMENSION, ROUTING_CONTROL_METRIC, ROUTING_READ_METRIC } from '../names';
+import { ROUTING_CONTROL_DIMENSION, ROUTING_CONTROL_METRIC, ROUTING_READ_DIMENSION, ROUTING_READ_METRIC } from '../names';
 
 /**
  * Publishes which Region's routing control is On, for the overview dashboard.
@@ -26,6 +26,8 @@ export interface PublisherDependencies {
   readonly ssm: SSMClient;
   readonly topologyParameterName: string;
   readonly namespace: string;
+  /** The publisher's own Region: the dimension of the read metric, so its alarm names the Region it watches. */
+  readonly region: string;
   readonly clientFor: ArcClientFactory;
   readonly random: RandomSource;
   readonly now: () => number;
@@ -73,11 +75,11 @@ export async function publishRoutingStates(deps: PublisherDependencies): Promise
     for (const [region, state] of Object.entries(result.value)) {
       deps.writeLine(emfRecord(deps.namespace, timestamp, { [ROUTING_CONTROL_DIMENSION]: region }, { [ROUTING_CONTROL_METRIC]: state === 'On' ? 1 : 0 }));
     }
-    deps.writeLine(emfRecord(deps.namespace, timestamp, {}, { [ROUTING_READ_METRIC]: 1 }));
+    deps.writeLine(emfRecord(deps.namespace, timestamp, { [ROUTING_READ_DIMENSION]: deps.region }, { [ROUTING_READ_METRIC]: 1 }));
     return { states: result.value, endpoint: result.endpoint.endpoint, failedEndpoints: result.failures.length };
   } catch (error) {
     // No state is published rather than a guessed one; the failed read is a metric of its own.
-    deps.writeLine(emfRecord(deps.namespace, timestamp, {}, { [ROUTING_READ_METRIC]: 0 }));
+    deps.writeLine(emfRecord(deps.namespace, timestamp, { [ROUTING_READ_DIMENSION]: deps.region }, { [ROUTING_READ_METRIC]: 0 }));
     throw error;
   }
 }
@@ -98,6 +100,8 @@ function defaultDependencies(): PublisherDependencies {
     ssm: new SSMClient({}),
     topologyParameterName: requireEnv(ENV_TOPOLOGY_PARAMETER),
     namespace: requireEnv(ENV_METRIC_NAMESPACE),
+    // Set by Lambda for every function.
+    region: requireEnv('AWS_REGION'),
     clientFor: createArcClientFactory(),
     random: Math.random,
     now: Date.now,

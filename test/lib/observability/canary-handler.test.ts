@@ -12,13 +12,14 @@ import * as synthetics from 'aws-cdk-lib/aws-synthetics';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   httpStepOptions,
+  journeyPath,
   probe,
   resolveStoreUrl,
   syntheticsStepRunner,
   type HttpStepOptions,
   type SyntheticsLibrary,
 } from '../../../lib/observability/canary/handler';
-import { STORE_PROBE_HANDLER, storeProbeCode } from '../../../lib/observability/canary-code';
+import { CANARY_RUNTIME, STORE_PROBE_HANDLER, storeProbeCode } from '../../../lib/observability/canary-code';
 import { FakeStore, PRODUCT_ID } from './fake-store';
 
 const ssm = mockClient(SSMClient);
@@ -113,16 +114,29 @@ describe('Synthetics HTTP steps', () => {
         await done;
       },
     };
-    const summary = await probe({ STORE_URL: 'https://shop.example.com', SUBMIT_ORDER: 'true' }, library, () => new SSMClient({}));
+    const summary = await probe({ STORE_URL: 'https://shop.example.com', JOURNEY: 'order' }, library, () => new SSMClient({}));
     expect(steps[0]).toBe('resolve-store-url');
     expect(steps).toContain('orders');
-    expect(summary).toMatch(/^https:\/\/shop\.example\.com: home, catalog/);
+    expect(summary).toMatch(/^https:\/\/shop\.example\.com \(order\): home, catalog/);
     expect(store.orders).toHaveLength(1);
   });
 });
 
+describe('which journey a canary walks', () => {
+  test('read or order, as configured', () => {
+    expect(journeyPath({ JOURNEY: 'read' })).toBe('read');
+    expect(journeyPath({ JOURNEY: 'order' })).toBe('order');
+  });
+
+  test('a missing or unknown journey is an error naming the variable and the allowed values, never a default', () => {
+    expect(() => journeyPath({})).toThrow('JOURNEY must be one of read, order, got nothing');
+    expect(() => journeyPath({ JOURNEY: 'true' })).toThrow('JOURNEY must be one of read, order, got "true"');
+  });
+});
+
 /**
- * The bundle CDK uploads, run in a separate Node.js process with a stand-in `Synthetics` module
+ * The bundle CDK uploads, run in a separate Node.js process with a stand-in Synthetics module (under
+ * the name the runtime provides it as)
  * that does what the runtime's does (HTTP request, then the step callback) against a fake store
  * on the loopback interface.
  */
@@ -151,12 +165,14 @@ describe('the synthesized canary bundle', () => {
 
     const app = new App();
     const stack = new Stack(app, 'Bundle');
-    storeProbeCode().bind(stack, STORE_PROBE_HANDLER, synthetics.RuntimeFamily.NODEJS, synthetics.Runtime.SYNTHETICS_NODEJS_PUPPETEER_13_0.name);
+    storeProbeCode().bind(stack, STORE_PROBE_HANDLER, synthetics.RuntimeFamily.NODEJS, CANARY_RUNTIME.name);
     const asset = stack.node.findChild('Code') as s3assets.Asset;
     workDir = mkdtempSync(join(tmpdir(), 'canary-bundle-'));
     cpSync(join(app.outdir, asset.assetPath), workDir, { recursive: true });
-    mkdirSync(join(workDir, 'nodejs', 'node_modules', 'Synthetics'), { recursive: true });
-    writeFileSync(join(workDir, 'nodejs', 'node_modules', 'Synthetics', 'index.js'), `
+    // Only the module name the runtime provides (syn-nodejs-puppeteer-13.1 and later) exists: a
+    // bundle requiring the legacy `Synthetics` fails to run.
+    mkdirSync(join(workDir, 'nodejs', 'node_modules', '@aws', 'synthetics-puppeteer'), { recursive: true });
+    writeFileSync(join(workDir, 'nodejs', 'node_modules', '@aws', 'synthetics-puppeteer', 'index.js'), `
       const http = require('http');
       exports.executeStep = async (name, fn) => fn();
       exports.executeHttpStep = (name, options, callback) => new Promise((resolve, reject) => {
@@ -173,17 +189,29 @@ describe('the synthesized canary bundle', () => {
     rmSync(workDir, { recursive: true, force: true });
   });
 
-  test('places an order through the ui of the store it is pointed at', async () => {
+  function runBundle(journey: string): Promise<string> {
     const { port } = server.address() as AddressInfo;
     const bundle = join(workDir, 'nodejs', 'node_modules', 'store-probe.js');
-    const output = await new Promise<string>((resolve, reject) => {
+    return new Promise<string>((resolve, reject) => {
       execFile(process.execPath, ['-e', `require(${JSON.stringify(bundle)}).handler().then((r) => console.log(r), (e) => { console.error(e); process.exit(1); })`], {
-        env: { PATH: process.env.PATH ?? '', STORE_URL: `http://127.0.0.1:${port}`, SUBMIT_ORDER: 'true' },
+        env: { PATH: process.env.PATH ?? '', STORE_URL: `http://127.0.0.1:${port}`, JOURNEY: journey },
         timeout: 30_000,
       }, (error, stdout, stderr) => (error === null ? resolve(stdout) : reject(new Error(`${error.message}\n${stderr}`))));
     });
-    expect(output).toContain('home, catalog, carts-add, carts, checkout, checkout-shipping, checkout-delivery, orders');
-    expect(store.orders).toHaveLength(1);
+  }
+
+  test('the read journey walks home, catalog and cart and places no order', async () => {
+    const before = store.orders.length;
+    const output = await runBundle('read');
+    expect(output).toContain('(read): home, catalog, carts-add, carts');
+    expect(store.orders).toHaveLength(before);
     expect(store.requests.some((request) => request.path === '/cart' && request.body?.includes(PRODUCT_ID) === true)).toBe(true);
+  }, 60_000);
+
+  test('the order journey places one order through the ui of the store it is pointed at', async () => {
+    const before = store.orders.length;
+    const output = await runBundle('order');
+    expect(output).toContain('(order): home, catalog, carts-add, carts, checkout, checkout-shipping, checkout-delivery, orders');
+    expect(store.orders).toHaveLength(before + 1);
   }, 60_000);
 });

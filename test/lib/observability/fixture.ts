@@ -1,20 +1,6 @@
-import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
-import type { RegionalChaos } from '../../../lib/chaos/regional-chaos';
+import type { Template } from 'aws-cdk-lib/assertions';
 import type { PlatformConfig } from '../../../lib/config/types';
-import type { RegionalObservability } from '../../../lib/observability/regional-observability';
-import type { Platform } from '../../../lib/platform';
-import { synthesize, template } from '../../helpers/platform';
-
-/** The whole platform, with each Region's observability and chaos constructs by Region. Built once per configuration. */
-export interface ObservedPlatform {
-  readonly app: App;
-  readonly config: PlatformConfig;
-  readonly platform: Platform;
-  readonly observability: ReadonlyMap<string, RegionalObservability>;
-  readonly chaos: ReadonlyMap<string, RegionalChaos>;
-}
+import { platformTemplates, sharedNagViolations } from '../../helpers/assemblies';
 
 export const DEV_TWO_REGIONS: Record<string, unknown> = {};
 export const PROD_THREE_REGIONS: Record<string, unknown> = {
@@ -25,31 +11,56 @@ export const PROD_THREE_REGIONS: Record<string, unknown> = {
   alarmEmail: 'oncall@example.com',
 };
 
-export function observedPlatform(input: Record<string, unknown>): ObservedPlatform {
-  const { app, config, platform } = synthesize(input);
-  const observability = new Map(platform.regional.map((stack) => [stack.region, stack.observability] as const));
-  const chaos = new Map(platform.regional.map((stack) => [stack.region, stack.chaos] as const));
-  return { app, config, platform, observability, chaos };
+export const CONFIGURATIONS: readonly (readonly [string, Record<string, unknown>])[] = [
+  ['dev, two Regions', DEV_TWO_REGIONS],
+  ['prod, three Regions with a domain', PROD_THREE_REGIONS],
+];
+
+export type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
+
+/** The regional templates of a configuration, by Region (synthesized once per test run, shared by every file). */
+export interface RegionalTemplates {
+  readonly config: PlatformConfig;
+  readonly regions: readonly string[];
+  template(region: string): Template;
 }
 
-export function regionalTemplate(observed: ObservedPlatform, region: string): Template {
-  const stack = observed.platform.regional.find((candidate) => candidate.region === region);
-  if (stack === undefined) {
-    throw new Error(`no regional stack in ${region}`);
+export function regionalTemplates(input: Record<string, unknown>): RegionalTemplates {
+  const platform = platformTemplates(input);
+  const byRegion = new Map(platform.regionalStacks.map((stack) => [stack.region, stack.template]));
+  return {
+    config: platform.config,
+    regions: platform.config.regions.map((plan) => plan.region),
+    template(region: string): Template {
+      const found = byRegion.get(region);
+      if (found === undefined) {
+        throw new Error(`no regional stack in ${region}`);
+      }
+      return found;
+    },
+  };
+}
+
+/** Resources of a type, by logical id. */
+export function resources(t: Template, type: string): Record<string, Resource> {
+  return t.findResources(type) as Record<string, Resource>;
+}
+
+/** The metric alarms of a template by their name suffix (`<app>-<region>-<suffix>`), with their logical ids. */
+export function alarmsBySuffix(t: Template, appName: string, region: string): Map<string, { readonly id: string; readonly alarm: Resource }> {
+  const prefix = `${appName}-${region}-`;
+  const result = new Map<string, { id: string; alarm: Resource }>();
+  for (const [id, alarm] of Object.entries(resources(t, 'AWS::CloudWatch::Alarm'))) {
+    const name = String(alarm.Properties.AlarmName);
+    if (!name.startsWith(prefix)) {
+      throw new Error(`alarm ${id} is named ${name}, not ${prefix}...`);
+    }
+    result.set(name.slice(prefix.length), { id, alarm });
   }
-  return template(stack);
+  return result;
 }
 
-export function regionalStacks(observed: ObservedPlatform): readonly Stack[] {
-  return observed.platform.regional;
-}
-
-/** cdk-nag findings under the given construct paths, as readable lines. */
-export function nagFindingsUnder(app: App, pathFragments: readonly string[]): string[] {
-  const report = new AwsSolutionsChecks(app).validateScope(app);
-  return report.violations.flatMap((violation) =>
-    violation.violatingResources
-      .filter((resource) => pathFragments.some((fragment) => (resource.constructPath ?? '').includes(fragment)))
-      .map((resource) => `${violation.ruleName} ${resource.constructPath ?? ''}`),
-  );
+/** cdk-nag findings (not acknowledged) on the observability and chaos constructs. */
+export function observabilityNagFindings(input: Record<string, unknown>): string[] {
+  return sharedNagViolations(input).filter((finding) => finding.includes('/Observability/') || finding.includes('/Chaos/'));
 }

@@ -24,6 +24,8 @@ describe('canary names', () => {
     }
     expect(canaryName('retail', { kind: 'local' })).toBe('retail-local');
     expect(canaryName('retail', { kind: 'global' })).toBe('retail-global');
+    expect(canaryName('retail', { kind: 'orders' })).toBe('retail-orders');
+    expect(canaryName('a-very-long-app-name', { kind: 'orders' })).toBe('a-very-long-ap-orders');
   });
 });
 

@@ -63,6 +63,7 @@ function dependencies(lines: string[], random: () => number = () => 0.5): Publis
     ssm: new SSMClient({ region: 'us-east-1' }),
     topologyParameterName: '/retail/platform/topology',
     namespace: 'retail/Platform',
+    region: 'us-west-2',
     clientFor: createArcClientFactory(),
     random,
     now: () => 1_700_000_000_000,
@@ -85,6 +86,14 @@ describe('routing-state publisher', () => {
       expect(record._aws.Timestamp).toBe(1_700_000_000_000);
     }
     expect(records[2]?.RoutingControlReadSucceeded).toBe(1);
+  });
+
+  test('the read metric carries the publisher\'s Region as its dimension, as its alarm expects', async () => {
+    const lines: string[] = [];
+    await publishRoutingStates(dependencies(lines));
+    const read = JSON.parse(lines[2] ?? '{}') as Emf;
+    expect(read._aws.CloudWatchMetrics).toEqual([{ Namespace: 'retail/Platform', Dimensions: [['Region']], Metrics: [{ Name: 'RoutingControlReadSucceeded', Unit: 'None' }] }]);
+    expect(read.Region).toBe('us-west-2');
   });
 
   test('reads all controls from one endpoint', async () => {
@@ -121,7 +130,7 @@ describe('routing-state publisher', () => {
     const lines: string[] = [];
     await expect(publishRoutingStates(dependencies(lines))).rejects.toThrow(/failed on all 5 ARC cluster endpoints/);
     expect(lines.map((line) => JSON.parse(line) as Emf)).toEqual([
-      expect.objectContaining({ RoutingControlReadSucceeded: 0 }),
+      expect.objectContaining({ RoutingControlReadSucceeded: 0, Region: 'us-west-2' }),
     ]);
   });
 

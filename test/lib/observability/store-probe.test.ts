@@ -1,5 +1,6 @@
 import {
   CookieJar,
+  JOURNEY_STEPS,
   ProbeError,
   SYNTHETIC_ORDER,
   firstDeliveryToken,
@@ -8,6 +9,7 @@ import {
   runStoreJourney,
   type ProbeRequest,
   type ProbeResponse,
+  type JourneyPath,
   type StepRunner,
 } from '../../../lib/observability/canary/store-probe';
 import { FakeStore, PRODUCT_ID, SESSION_COOKIE, type FakeStoreOptions } from './fake-store';
@@ -27,10 +29,10 @@ function runnerFor(store: FakeStore, seen: ProbeRequest[] = []): StepRunner {
   };
 }
 
-async function journey(options: FakeStoreOptions = {}, submitOrder = true) {
+async function journey(options: FakeStoreOptions = {}, path: JourneyPath = 'order') {
   const store = new FakeStore(options);
   const seen: ProbeRequest[] = [];
-  const result = await runStoreJourney('https://shop.example.com', runnerFor(store, seen), { submitOrder }).catch((error: unknown) => error);
+  const result = await runStoreJourney('https://shop.example.com', runnerFor(store, seen), { path }).catch((error: unknown) => error);
   return { store, seen, result };
 }
 
@@ -83,10 +85,29 @@ describe('store journey', () => {
     expect(store.orders).toHaveLength(0);
   });
 
-  test('without order submission the journey stops after shipping', async () => {
-    const { store, result } = await journey({}, false);
-    expect((result as { steps: string[] }).steps).toEqual(['home', 'catalog', 'carts-add', 'carts', 'checkout', 'checkout-shipping']);
+  test('the read path is home, catalog and cart: no checkout, no order, nothing through the global writer', async () => {
+    const { store, seen, result } = await journey({}, 'read');
+    expect((result as { steps: string[] }).steps).toEqual(['home', 'catalog', 'carts-add', 'carts']);
+    expect(seen.map((request) => request.url.pathname)).toEqual(['/', '/catalog', '/cart', '/cart']);
     expect(store.orders).toHaveLength(0);
+  });
+
+  test.each([
+    ['checkout', 'read', 'succeeds'],
+    ['orders', 'read', 'succeeds'],
+    ['catalog', 'read', 'fails'],
+    ['carts', 'read', 'fails'],
+    ['orders', 'order', 'fails'],
+  ] as const)('a broken %s backend: the %s path %s', async (broken, path, outcome) => {
+    const { result } = await journey({ broken }, path);
+    expect(result instanceof ProbeError ? 'fails' : 'succeeds').toBe(outcome);
+  });
+
+  test('each path reports exactly its documented steps', async () => {
+    for (const path of ['read', 'order'] as const) {
+      const { result } = await journey({}, path);
+      expect((result as { steps: string[] }).steps).toEqual(JOURNEY_STEPS[path]);
+    }
   });
 
   test('an empty catalog fails the catalog step with the reason', async () => {
@@ -95,7 +116,7 @@ describe('store journey', () => {
       check(response);
       return response;
     };
-    await expect(runStoreJourney('http://store.example', run, { submitOrder: true })).rejects.toThrow('catalog: the catalog page lists no product');
+    await expect(runStoreJourney('http://store.example', run, { path: 'read' })).rejects.toThrow('catalog: the catalog page lists no product');
   });
 });
 
