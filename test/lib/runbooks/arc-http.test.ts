@@ -80,7 +80,8 @@ describe('ARC endpoint rotation over HTTP', () => {
     const error = await within(10_000, readRoutingControlStates(context(), CONTROLS).catch((e: unknown) => e));
     expect(error).toBeInstanceOf(AllEndpointsFailedError);
     expect((error as AllEndpointsFailedError).failures.map((f) => f.region)).toEqual(ARC_ENDPOINT_REGIONS);
-    expect(Date.now() - started).toBeLessThan(ARC_ENDPOINT_DEADLINES.requestMs + 1_500);
+    // One deadline, not one per attempt or per endpoint (with SDK retries it would be three); slack for a loaded machine.
+    expect(Date.now() - started).toBeLessThan(ARC_ENDPOINT_DEADLINES.requestMs * 2);
   }, 15_000);
 
   it('does not try an endpoint a whole call would not fit in before the caller\'s deadline', async () => {
