@@ -11,6 +11,7 @@ import { AuroraMember } from '../data/aurora-member';
 import { MasterSecretRotation } from '../data/rotation/master-secret-rotation';
 import { LocalCartsReplica } from '../data/carts-table';
 import { CATALOG_ENGINE, ORDERS_ENGINE, cartsTableName, memberClusterIdentifier } from '../data/engines';
+import { memberRouting, type RoutedGroup } from '../data/routing';
 import type { GlobalDatabase } from '../data/global-database';
 import { RegionalKey } from '../encryption/regional-key';
 import { LoadBalancer } from '../ingress/load-balancer';
@@ -34,7 +35,7 @@ export interface RegionalStackProps extends StackProps {
   /** This Region's network stack. */
   readonly networkStack: NetworkStack;
   /** Peering connections later Regions requested to this Region's VPC: this stack adds the routes back. */
-  readonly returnPeerings: readonly { readonly region: string; readonly vpcCidr: string; readonly connectionId: string }[];
+  readonly returnPeerings: readonly { readonly region: string; readonly vpcCidr: string; readonly connectionId: string; readonly routeGroups: readonly RoutedGroup[] }[];
 }
 
 /**
@@ -69,10 +70,9 @@ export class RegionalStack extends Stack {
 
     this.network = props.networkStack.network;
     const vpc = this.network.vpc;
-    const routeTableIds = peeredRouteTableIds(vpc);
     for (const peering of props.returnPeerings) {
       new PeeringReturnRoutes(this, `PeeringRoutes-${peering.region}`, {
-        routeTableIds,
+        routeTableIds: peeredRouteTableIds(vpc, peering.routeGroups),
         peerVpcCidr: peering.vpcCidr,
         connectionId: peering.connectionId,
       });
@@ -110,7 +110,6 @@ export class RegionalStack extends Stack {
       engineVersion: config.broker.engineVersion,
     });
 
-    const remoteApplicationCidrs = config.regions.filter((other) => other.region !== region).flatMap((other) => other.applicationSubnetCidrs);
     const member = (id: string, database: GlobalDatabase, spec: typeof CATALOG_ENGINE): AuroraMember =>
       new AuroraMember(this, id, {
         appName: config.appName,
@@ -119,17 +118,18 @@ export class RegionalStack extends Stack {
         role: plan.isPrimary ? 'primary' : 'secondary',
         secretArn: database.secretArnIn(region),
         writerEndpointAddress: database.writerEndpointAddress,
+        ...memberRouting(config, region, spec.name),
         vpc,
         subnets: this.network.dataSubnets,
         key: dataKey,
         sizing: config.database,
-        remoteApplicationCidrs,
       });
     this.catalogDatabase = member('CatalogDatabase', props.globalDatabases.catalog, CATALOG_ENGINE);
     this.ordersDatabase = member('OrdersDatabase', props.globalDatabases.orders, ORDERS_ENGINE);
 
     // Master secrets rotate in the primary Region, where the secrets are writable; the function
-    // sits in the application subnets, which every Region's database admits over the peering.
+    // sits in the application subnets, which every other Region's member admits over the peering
+    // (it reaches the writer through the global writer endpoint, wherever the writer is).
     if (plan.isPrimary) {
       for (const [id, member, spec] of [
         ['CatalogSecretRotation', this.catalogDatabase, CATALOG_ENGINE],
@@ -165,6 +165,13 @@ export class RegionalStack extends Stack {
       logRetentionDays: config.logRetentionDays,
       minHealthyPercent: prod ? 100 : 50,
     });
+
+    // First start in the creating Region: the readers wait for catalog and orders, so the reader
+    // endpoint still resolves to the writer while the images create their schema and seed data.
+    if (plan.isPrimary) {
+      this.catalogDatabase.createReadersAfter(this.services.services.catalog.service);
+      this.ordersDatabase.createReadersAfter(this.services.services.orders.service);
+    }
 
     const routingControl = props.recoveryControls.routingControls.get(region);
     if (routingControl === undefined) {
