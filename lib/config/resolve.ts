@@ -13,6 +13,7 @@ import {
   PLACEHOLDER_ACCOUNT,
   PROFILE_DEFAULTS,
 } from './defaults';
+import { resolvePipeline, resolveRegionSwitch } from './delivery';
 import { KNOWN_REGIONS, MRSC_REGION_SETS } from './regions';
 import {
   SERVICE_NAMES,
@@ -80,6 +81,8 @@ export const TOP_LEVEL_KEYS = [
   'runbooks',
   'canaryIntervalMinutes',
   'orderCanaryIntervalMinutes',
+  'pipeline',
+  'regionSwitch',
 ] as const;
 
 // CloudWatch Logs accepts only these retention periods.
@@ -111,7 +114,7 @@ function isObject(value: unknown): value is Json {
 }
 
 /** Collects problems instead of stopping at the first one. */
-class Checker {
+export class Checker {
   readonly problems: ConfigProblem[] = [];
 
   problem(key: string, value: unknown, allowed: string): void {
@@ -323,6 +326,9 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Pla
   const canaryIntervalMinutes = check.integer('canaryIntervalMinutes', raw.canaryIntervalMinutes, 1, 60) ?? defaults.canaryIntervalMinutes;
   const orderCanaryIntervalMinutes = check.integer('orderCanaryIntervalMinutes', raw.orderCanaryIntervalMinutes, 1, 60) ?? defaults.orderCanaryIntervalMinutes;
 
+  const pipeline = resolvePipeline(check, raw.pipeline, canaryIntervalMinutes);
+  const regionSwitch = resolveRegionSwitch(check, raw.regionSwitch, profile);
+
   if (check.problems.length > 0 || primaryRegion === undefined) {
     throw new ConfigError(check.problems);
   }
@@ -363,6 +369,8 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Pla
     ...(cartsWitnessRegion !== undefined ? { cartsWitnessRegion } : {}),
     runbooks: { requireApproval, approvers },
     observability: { canaryIntervalMinutes, orderCanaryIntervalMinutes },
+    ...(pipeline !== undefined ? { pipeline } : {}),
+    ...(regionSwitch !== undefined ? { regionSwitch } : {}),
   };
 }
 
