@@ -1,5 +1,8 @@
 import type { App, Stack } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { PlatformConfig } from './config/types';
+import { encryptCdkFunctionLogs } from './encryption/cdk-function-logs';
+import { RegionalKey } from './encryption/regional-key';
 import { ARC_CONTROL_PLANE_REGION } from './config/regions';
 import { GlobalDataStack } from './stacks/global-data-stack';
 import { NetworkStack } from './stacks/network-stack';
@@ -93,6 +96,15 @@ export function buildPlatform(app: App, config: PlatformConfig): Platform {
     regional.forEach((earlier) => stack.addStackDependency(earlier, 'secondary members join after the primary'));
     regional.push(stack);
   });
+
+  // The CDK's own functions (custom-resource providers) log to encrypted groups with a retention.
+  const cdkFunctionLogs = (stack: Stack, key: kms.IKey) => encryptCdkFunctionLogs(stack, { key, retentionDays: config.logRetentionDays });
+  for (const stack of [globalData, trafficControl]) {
+    const purpose = stack === globalData ? 'global-data-logs' : 'traffic-control-logs';
+    cdkFunctionLogs(stack, new RegionalKey(stack, 'CdkFunctionLogsKey', { appName: config.appName, purpose, allowCloudWatchLogs: true }).key);
+  }
+  networks.forEach((stack) => cdkFunctionLogs(stack, stack.logsKey));
+  regional.forEach((stack) => cdkFunctionLogs(stack, stack.observability.key));
 
   return { globalData, trafficControl, networks, regional };
 }
