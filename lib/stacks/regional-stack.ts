@@ -25,6 +25,9 @@ import type { NetworkStack } from './network-stack';
 import { RegionalEntry } from '../traffic/regional-entry';
 import { RegionalRunbooks } from '../runbooks/runbooks';
 import { RestoreAndReconcile } from '../reconcile/restore-and-reconcile';
+import { PeakCapacity } from '../capacity/peak-capacity';
+import { StoreFirewall } from '../ingress/waf';
+import { planEvents } from '../capacity/plan';
 
 export interface RegionalStackProps extends StackProps {
   readonly config: PlatformConfig;
@@ -166,6 +169,19 @@ export class RegionalStack extends Stack {
       minHealthyPercent: prod ? 100 : 50,
     });
 
+    // Peak events: the same plan in every Region, the standby included (it must carry the peak alone after a failover).
+    new PeakCapacity(this, 'PeakCapacity', {
+      events: planEvents(config),
+      services: Object.fromEntries(SERVICE_NAMES.map((name) => [name, { scaling: this.services.services[name].scaling, sizing: config.services[name] }])) as Record<ServiceName, { scaling: ecs.ScalableTaskCount; sizing: PlatformConfig['services'][ServiceName] }>,
+      loadBalancerArn: this.loadBalancer.loadBalancer.loadBalancerArn,
+      serverlessDatabases: config.database.instanceClass !== 'serverless' ? [] : [this.catalogDatabase, this.ordersDatabase].map((member, index) => ({
+        name: index === 0 ? 'catalog' as const : 'orders' as const,
+        clusterIdentifier: member.clusterIdentifier,
+        minCapacity: config.database.serverlessMinCapacity,
+        maxCapacity: config.database.serverlessMaxCapacity,
+      })),
+    });
+
     const routingControl = props.recoveryControls.routingControls.get(region);
     if (routingControl === undefined) {
       throw new Error(`No routing control for ${region}`);
@@ -213,6 +229,19 @@ export class RegionalStack extends Stack {
       brokerDeploymentMode: config.broker.deploymentMode,
       routingControlArns: Object.fromEntries([...props.recoveryControls.routingControls].map(([name, control]) => [name, control.attrRoutingControlArn])),
     });
+    if (config.waf !== undefined) {
+      new StoreFirewall(this, 'Firewall', {
+        appName: config.appName,
+        region,
+        mode: config.waf.mode,
+        rateLimitPerIp: config.waf.rateLimitPerIp,
+        loadBalancerArn: this.loadBalancer.loadBalancer.loadBalancerArn,
+        logKey: logsKey,
+        logRetentionDays: config.logRetentionDays,
+        alarmTopic: this.observability.topic,
+        dashboard: this.observability.dashboard,
+      });
+    }
     this.chaos = new RegionalChaos(this, 'Chaos', {
       appName: config.appName,
       region,
