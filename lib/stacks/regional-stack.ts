@@ -26,6 +26,9 @@ import type { NetworkStack } from './network-stack';
 import { RegionalEntry } from '../traffic/regional-entry';
 import { RegionalRunbooks } from '../runbooks/runbooks';
 import { RestoreAndReconcile } from '../reconcile/restore-and-reconcile';
+import { PeakCapacity } from '../capacity/peak-capacity';
+import { StoreFirewall } from '../ingress/waf';
+import { planEvents } from '../capacity/plan';
 
 export interface RegionalStackProps extends StackProps {
   readonly config: PlatformConfig;
@@ -90,10 +93,12 @@ export class RegionalStack extends Stack {
     this.ordersDatabase = data.orders;
     this.addSecretRotation();
     this.services = this.addServices(compute, data);
+    this.addPeakCapacity(data);
     this.addRouting(props.recoveryControls);
 
     const storeUrl = `${this.loadBalancer.protocol}://${this.loadBalancer.regionalHostName}`;
     this.observability = this.addObservability(props.recoveryControls, compute, data, storeUrl);
+    this.addFirewall();
     this.chaos = this.addChaos(compute);
     this.reconcile = this.addRestoreAndReconcile(props, dataKey);
     this.runbooks = this.addRunbooks(props);
@@ -208,6 +213,39 @@ export class RegionalStack extends Stack {
       logKey: this.logsKey,
       logRetentionDays: config.logRetentionDays,
       minHealthyPercent: config.profile === 'prod' ? 100 : 50,
+    });
+  }
+
+  /** Peak events: the same plan in every Region, the standby included (it must carry the peak alone after a failover). */
+  private addPeakCapacity(data: DataLayer): void {
+    const { config } = this;
+    new PeakCapacity(this, 'PeakCapacity', {
+      events: planEvents(config),
+      services: Object.fromEntries(SERVICE_NAMES.map((name) => [name, { scaling: this.services.services[name].scaling, sizing: config.services[name] }])) as Record<ServiceName, { scaling: ecs.ScalableTaskCount; sizing: PlatformConfig['services'][ServiceName] }>,
+      loadBalancerArn: this.loadBalancer.loadBalancer.loadBalancerArn,
+      serverlessDatabases: config.database.instanceClass !== 'serverless' ? [] : [data.catalog, data.orders].map((member, index) => ({
+        name: index === 0 ? 'catalog' as const : 'orders' as const,
+        clusterIdentifier: member.clusterIdentifier,
+        minCapacity: config.database.serverlessMinCapacity,
+        maxCapacity: config.database.serverlessMaxCapacity,
+      })),
+    });
+  }
+
+  /** Optional bot and flood protection on this Region's load balancer. */
+  private addFirewall(): void {
+    const { config } = this;
+    if (config.waf === undefined) return;
+    new StoreFirewall(this, 'Firewall', {
+      appName: config.appName,
+      region: this.plan.region,
+      mode: config.waf.mode,
+      rateLimitPerIp: config.waf.rateLimitPerIp,
+      loadBalancerArn: this.loadBalancer.loadBalancer.loadBalancerArn,
+      logKey: this.logsKey,
+      logRetentionDays: config.logRetentionDays,
+      alarmTopic: this.observability.topic,
+      dashboard: this.observability.dashboard,
     });
   }
 
