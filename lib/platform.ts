@@ -7,6 +7,7 @@ import { ARC_CONTROL_PLANE_REGION } from './config/regions';
 import { GlobalDataStack } from './stacks/global-data-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { RegionalStack } from './stacks/regional-stack';
+import { RegionSwitchStack } from './stacks/region-switch-stack';
 import { TrafficControlStack } from './stacks/traffic-control-stack';
 
 export interface Platform {
@@ -16,6 +17,8 @@ export interface Platform {
   readonly networks: readonly NetworkStack[];
   /** In deployment order: the primary Region first, then the others as configured. */
   readonly regional: readonly RegionalStack[];
+  /** Only with `regionSwitch.enabled`: the ARC Region switch plans. */
+  readonly regionSwitch?: RegionSwitchStack;
 }
 
 /** Stack names, exactly as `cdk deploy` and the README use them. */
@@ -24,6 +27,7 @@ export const stackNames = {
   trafficControl: (appName: string) => `${appName}-traffic-control`,
   regional: (appName: string, region: string) => `${appName}-region-${region}`,
   network: (appName: string, region: string) => `${appName}-network-${region}`,
+  regionSwitch: (appName: string) => `${appName}-region-switch`,
 };
 
 /**
@@ -106,9 +110,20 @@ export function buildPlatform(app: App, config: PlatformConfig): Platform {
   networks.forEach((stack) => cdkFunctionLogs(stack, stack.logsKey));
   regional.forEach((stack) => cdkFunctionLogs(stack, stack.observability.key));
 
-  return { globalData, trafficControl, networks, regional };
+  // Optional: the plans reference every Region's services, so they deploy after all of them.
+  const regionSwitch = config.regionSwitch === undefined ? undefined : new RegionSwitchStack(app, stackNames.regionSwitch(config.appName), {
+    env: env(ARC_CONTROL_PLANE_REGION),
+    config,
+    regionSwitch: config.regionSwitch,
+    trafficControl,
+    regional,
+    description: description('ARC Region switch plans (managed alternative to the runbooks)'),
+    terminationProtection: config.profile === 'prod',
+  });
+
+  return { globalData, trafficControl, networks, regional, ...(regionSwitch !== undefined ? { regionSwitch } : {}) };
 }
 
 export function allStacks(platform: Platform): Stack[] {
-  return [platform.globalData, platform.trafficControl, ...platform.networks, ...platform.regional];
+  return [platform.globalData, platform.trafficControl, ...platform.networks, ...platform.regional, ...(platform.regionSwitch !== undefined ? [platform.regionSwitch] : [])];
 }
