@@ -32,8 +32,10 @@ export const stackNames = {
 
 /**
  * Composes the platform's stacks and their order:
- *   global-data (primary Region), traffic-control (us-west-2)
- *   network-<primary> → network-<other>... (each later Region requests peering to the earlier ones)
+ *   traffic-control (us-west-2)
+ *   network-<primary> → network-<other>... (each later Region requests peering to the earlier ones;
+ *     each owns its Region's keys)
+ *   → global-data (primary Region; its secrets' copies use every Region's data key)
  *   → region-<primary> → region-<other>... (routes back over the peering; a secondary database
  *     member joins after the primary).
  */
@@ -71,6 +73,7 @@ export function buildPlatform(app: App, config: PlatformConfig): Platform {
     });
     networks.forEach((earlier) => stack.addStackDependency(earlier, 'peering requests need the earlier VPCs'));
     networks.push(stack);
+    globalData.addStackDependency(stack, 'secrets and their replicas are encrypted with each Region\'s data key');
   }
 
   const regional: RegionalStack[] = [];

@@ -1,6 +1,6 @@
 import { ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
-import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
@@ -13,7 +13,6 @@ import { MasterSecretRotation } from '../data/rotation/master-secret-rotation';
 import { LocalCartsReplica } from '../data/carts-table';
 import { CATALOG_ENGINE, ORDERS_ENGINE, cartsTableName, memberClusterIdentifier } from '../data/engines';
 import type { GlobalDatabase } from '../data/global-database';
-import { RegionalKey } from '../encryption/regional-key';
 import { LoadBalancer } from '../ingress/load-balancer';
 import { OrderEventsBroker } from '../messaging/order-events-broker';
 import type { Network } from '../network/network';
@@ -83,7 +82,9 @@ export class RegionalStack extends Stack {
     this.logsKey = props.networkStack.logsKey;
     this.network = props.networkStack.network;
 
-    const dataKey = new RegionalKey(this, 'DataKey', { appName: this.config.appName, purpose: 'data' }).key;
+    // By ARN: grants made here (services reading secrets) stay in this stack's IAM policies; the
+    // key's policy lets the account's IAM policies decide.
+    const dataKey = kms.Key.fromKeyArn(this, 'DataKey', props.networkStack.dataKey.keyArn);
     this.addPeeringReturnRoutes(props.returnPeerings);
     this.loadBalancer = this.addEntry();
     const compute = new ComputeCluster(this, 'Compute', { appName: this.config.appName, vpc: this.network.vpc });
@@ -151,6 +152,7 @@ export class RegionalStack extends Stack {
       instanceType: config.broker.instanceType,
       deploymentMode: config.broker.deploymentMode,
       engineVersion: config.broker.engineVersion,
+      key: dataKey,
     });
     const remoteApplicationCidrs = config.regions.filter((other) => other.region !== plan.region).flatMap((other) => other.applicationSubnetCidrs);
     const member = (id: string, database: GlobalDatabase, spec: typeof CATALOG_ENGINE): AuroraMember =>
