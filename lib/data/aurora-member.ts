@@ -167,6 +167,11 @@ export class AuroraMember extends Construct implements DatabaseBinding {
     return this.instances.slice(1);
   }
 
+  /** The first instance: the writer in the creating Region, the first reader elsewhere. */
+  get firstInstance(): rds.CfnDBInstance {
+    return this.instances[0]!;
+  }
+
   /** Create the reader instances only once `dependencies` exist (first-start ordering, see `readers`). */
   createReadersAfter(...dependencies: Construct[]): void {
     for (const reader of this.readers) {

@@ -221,14 +221,18 @@ export class RegionalStack extends Stack {
   }
 
   /**
-   * First start in the Region that creates the global databases: the readers wait for catalog and
-   * orders, so the reader endpoint (their endpoint, lib/data/routing.ts) still resolves to the
-   * writer while the images create their schema and seed data.
+   * Start order of catalog and orders against their member's reader endpoint (lib/data/routing.ts):
+   * each service waits for the member's first instance (the endpoint answers only once an
+   * instance exists; the catalog image gives up after ~30 s). In the Region that creates the
+   * global databases the readers wait for the services, so at the first start the reader endpoint
+   * still resolves to the writer while the images create their schema and seed data.
    */
   private orderFirstStart(): void {
-    if (!this.plan.isPrimary) return;
-    this.catalogDatabase.createReadersAfter(this.services.services.catalog.service);
-    this.ordersDatabase.createReadersAfter(this.services.services.orders.service);
+    const pairs = [[this.catalogDatabase, this.services.services.catalog.service], [this.ordersDatabase, this.services.services.orders.service]] as const;
+    for (const [member, service] of pairs) {
+      service.node.addDependency(member.firstInstance);
+      if (this.plan.isPrimary) member.createReadersAfter(service);
+    }
   }
 
   /** Peak events: the same plan in every Region, the standby included (it must carry the peak alone after a failover). */
