@@ -42,7 +42,7 @@ export class OrderEventsBroker extends Construct implements BrokerBinding {
         includeSpace: false,
         passwordLength: 32,
       },
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     Validations.of(this.credentials).acknowledge({
       id: 'AwsSolutions-SMG4',
@@ -76,7 +76,7 @@ export class OrderEventsBroker extends Construct implements BrokerBinding {
         },
       ],
     });
-    this.broker.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.broker.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
 
     // The AMQPS endpoint exactly as the broker reports it (amqps://<id>.mq.<region>.on.aws:5671).
     this.addressesParameter = new ssm.StringParameter(this, 'Addresses', {

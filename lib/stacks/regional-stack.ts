@@ -20,7 +20,7 @@ import type { Network } from '../network/network';
 import { PeeringReturnRoutes, peeredRouteTableIds } from '../network/peering';
 import { ComputeCluster } from '../services/compute-cluster';
 import { RetailServices } from '../services/retail-services';
-import { runbookNames, storeUrlParameterName, topologyParameterName, type GlobalDatabaseTopology, type PlatformTopology } from '../topology/topology';
+import { runbookNames, storeUrlParameterName, topologyParameterName, type DatabaseName, type GlobalDatabaseTopology, type PlatformTopology } from '../topology/topology';
 import type { RecoveryControls } from '../traffic/recovery-controls';
 import type { NetworkStack } from './network-stack';
 import { RegionalEntry } from '../traffic/regional-entry';
@@ -88,8 +88,9 @@ export class RegionalStack extends Stack {
     const data = this.addDataStores(props.globalDatabases, dataKey);
     this.catalogDatabase = data.catalog;
     this.ordersDatabase = data.orders;
-    this.addSecretRotation();
+    const rotations = this.addSecretRotation();
     this.services = this.addServices(compute, data);
+    this.startServicesAfterWhatTheyUse(compute, data, rotations);
     this.addRouting(props.recoveryControls);
 
     const storeUrl = `${this.loadBalancer.protocol}://${this.loadBalancer.regionalHostName}`;
@@ -171,8 +172,9 @@ export class RegionalStack extends Stack {
    * Master secrets rotate in the primary Region, where the secrets are writable; the function
    * sits in the application subnets, which every Region's database admits over the peering.
    */
-  private addSecretRotation(): void {
-    if (!this.plan.isPrimary) return;
+  private addSecretRotation(): Partial<Record<DatabaseName, MasterSecretRotation>> {
+    const rotations: Partial<Record<DatabaseName, MasterSecretRotation>> = {};
+    if (!this.plan.isPrimary) return rotations;
     for (const [id, member, spec] of [
       ['CatalogSecretRotation', this.catalogDatabase, CATALOG_ENGINE],
       ['OrdersSecretRotation', this.ordersDatabase, ORDERS_ENGINE],
@@ -187,7 +189,9 @@ export class RegionalStack extends Stack {
       });
       member.allowFrom(rotation, `${spec.name} master secret rotation`);
       rotation.schedule.node.addDependency(member);
+      rotations[spec.name] = rotation;
     }
+    return rotations;
   }
 
   private addServices(compute: ComputeCluster, data: DataLayer): RetailServices {
@@ -209,6 +213,28 @@ export class RegionalStack extends Stack {
       logRetentionDays: config.logRetentionDays,
       minHealthyPercent: config.profile === 'prod' ? 100 : 50,
     });
+  }
+
+  /**
+   * Nothing starts before what it uses: a task that finds no writer, cache or broker exits, and
+   * the deployment circuit breaker then rolls the whole stack back. Every service pulls through
+   * the ECR cache rule; catalog and orders wait for their member's instances (the writer in the
+   * primary Region) and the first rotation of their master secret; orders for its broker;
+   * checkout for its cache. Carts' table and the master secrets come from the global-data stack,
+   * which deploys first.
+   */
+  private startServicesAfterWhatTheyUse(compute: ComputeCluster, data: DataLayer, rotations: Partial<Record<DatabaseName, MasterSecretRotation>>): void {
+    const { catalog, orders, checkout } = this.services.services;
+    for (const service of Object.values(this.services.services)) {
+      service.service.node.addDependency(compute.pullThroughCacheRule);
+    }
+    catalog.service.node.addDependency(...data.catalog.instances);
+    orders.service.node.addDependency(...data.orders.instances);
+    orders.service.node.addDependency(data.broker.broker, data.broker.credentials);
+    checkout.service.node.addDependency(data.cache.replicationGroup, data.cache.urlSecret);
+    for (const [user, rotation] of [[catalog, rotations.catalog], [orders, rotations.orders]] as const) {
+      if (rotation !== undefined) user.service.node.addDependency(rotation.schedule);
+    }
   }
 
   /** This Region's routing-control health check and its Route 53 records. */
