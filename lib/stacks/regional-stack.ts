@@ -24,6 +24,7 @@ import { runbookNames, storeUrlParameterName, topologyParameterName, type Databa
 import type { RecoveryControls } from '../traffic/recovery-controls';
 import type { NetworkStack } from './network-stack';
 import { RegionalEntry } from '../traffic/regional-entry';
+import { InitialRoutingState } from '../traffic/initial-state/initial-routing-state';
 import { RegionalRunbooks } from '../runbooks/runbooks';
 import { RestoreAndReconcile } from '../reconcile/restore-and-reconcile';
 
@@ -91,7 +92,8 @@ export class RegionalStack extends Stack {
     const rotations = this.addSecretRotation();
     this.services = this.addServices(compute, data);
     this.startServicesAfterWhatTheyUse(compute, data, rotations);
-    this.addRouting(props.recoveryControls);
+    const routing = this.addRouting(props.recoveryControls);
+    this.turnRoutingOnOnceServing(props.recoveryControls, routing);
 
     const storeUrl = `${this.loadBalancer.protocol}://${this.loadBalancer.regionalHostName}`;
     this.observability = this.addObservability(props.recoveryControls, compute, data, storeUrl);
@@ -254,6 +256,23 @@ export class RegionalStack extends Stack {
       regionCount: config.regions.length,
       ...this.domainProps(),
     });
+  }
+
+  /**
+   * A serving Region's routing control goes On once, when this stack is created, after its
+   * Route 53 records and its services exist (active-standby: the primary; active-active: every
+   * Region). Other Regions stay Off as ARC creates them.
+   */
+  private turnRoutingOnOnceServing(recoveryControls: RecoveryControls, routing: RegionalEntry): void {
+    if (this.config.routingMode === 'active-standby' && !this.plan.isPrimary) return;
+    const initial = new InitialRoutingState(this, 'InitialRoutingState', {
+      routingControlArn: routing.routingControlArn,
+      desiredState: 'On',
+      clusterEndpoints: recoveryControls.clusterEndpoints,
+      logKey: this.logsKey,
+      logRetentionDays: this.config.logRetentionDays,
+    });
+    initial.resource.node.addDependency(routing, this.services);
   }
 
   private addObservability(recoveryControls: RecoveryControls, compute: ComputeCluster, data: DataLayer, storeUrl: string): RegionalObservability {
