@@ -66,14 +66,14 @@ export class AuroraMember extends Construct implements DatabaseBinding {
       dbSubnetGroupDescription: `Data subnets of the ${spec.name} database`,
       subnetIds: props.vpc.selectSubnets(props.subnets).subnetIds,
     });
-    subnetGroup.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    subnetGroup.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
 
     const parameterGroup = new rds.CfnDBClusterParameterGroup(this, 'ClusterParameters', {
       description: `${spec.name} cluster parameters`,
       family: spec.parameterGroupFamily,
       parameters: { ...spec.clusterParameters },
     });
-    parameterGroup.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    parameterGroup.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
 
     const serverless = sizing.instanceClass === 'serverless';
     const primary = props.role === 'primary';
@@ -106,7 +106,7 @@ export class AuroraMember extends Construct implements DatabaseBinding {
         ? { serverlessV2ScalingConfiguration: { minCapacity: sizing.serverlessMinCapacity, maxCapacity: sizing.serverlessMaxCapacity } }
         : {}),
     });
-    this.cluster.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.cluster.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
     if (spec.engine === 'aurora-mysql') {
       Validations.of(this.cluster).acknowledge({
         id: 'AwsSolutions-RDS14',
@@ -129,7 +129,7 @@ export class AuroraMember extends Construct implements DatabaseBinding {
         caCertificateIdentifier: 'rds-ca-rsa2048-g1',
         promotionTier: index,
       });
-      instance.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      instance.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
       this.instances.push(instance);
     }
 

@@ -42,7 +42,7 @@ export class RegionalKey extends Construct {
       description: `${props.appName} ${props.purpose} (${stack.region})`,
       alias: regionalKeyAliasName(props.appName, props.purpose),
       enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     if (props.allowCloudWatchLogs === true) {
       // Logs encrypts per log group; the encryption context pins the key to this account's log groups.

@@ -41,7 +41,7 @@ export class LoadBalancer extends Construct {
       enforceSSL: true,
       versioned: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       lifecycleRules: [
         { expiration: Duration.days(props.accessLogRetentionDays), noncurrentVersionExpiration: Duration.days(1) },
       ],

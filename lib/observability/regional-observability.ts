@@ -274,7 +274,7 @@ export class RegionalObservability extends Construct {
       versioned: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       // Retained like every bucket of the platform; the lifecycle keeps it small.
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       lifecycleRules: [{
         expiration: Duration.days(this.props.profile === 'prod' ? 30 : 7),
         noncurrentVersionExpiration: Duration.days(1),
@@ -667,7 +667,7 @@ export class RegionalObservability extends Construct {
     const logGroup = new logs.LogGroup(this, 'RoutingStateLogs', {
       retention: this.props.logRetentionDays as logs.RetentionDays,
       encryptionKey: this.key,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     const role = new iam.Role(this, 'RoutingStateRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),

@@ -206,7 +206,7 @@ export class RestoreAndReconcile extends Construct implements ec2.IConnectable {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       versioned: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       lifecycleRules: [{ expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
     });
     Validations.of(this.accessLogBucket).acknowledge({
@@ -220,7 +220,7 @@ export class RestoreAndReconcile extends Construct implements ec2.IConnectable {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       versioned: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       lifecycleRules: [
         { noncurrentVersionExpiration: Duration.days(props.reportNoncurrentVersionDays ?? 90) },
         // Parts of a multipart upload the task could not complete.
@@ -248,7 +248,7 @@ export class RestoreAndReconcile extends Construct implements ec2.IConnectable {
 
     // ---- Comparison task.
     this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: ecs.ContainerInsights.ENHANCED });
-    this.taskLogGroup = new logs.LogGroup(this, 'TaskLogs', { encryptionKey: props.logKey, retention: this.retention, removalPolicy: RemovalPolicy.RETAIN });
+    this.taskLogGroup = new logs.LogGroup(this, 'TaskLogs', { encryptionKey: props.logKey, retention: this.retention, removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE });
     const ecsPrincipal = new iam.ServicePrincipal('ecs-tasks.amazonaws.com', {
       conditions: {
         StringEquals: { 'aws:SourceAccount': stack.account },
@@ -625,7 +625,7 @@ export class RestoreAndReconcile extends Construct implements ec2.IConnectable {
       readonly topic?: sns.ITopic;
     },
   ): lambda.Function {
-    const logGroup = new logs.LogGroup(this, `${id}Logs`, { encryptionKey: this.logKey, retention: this.retention, removalPolicy: RemovalPolicy.RETAIN });
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, { encryptionKey: this.logKey, retention: this.retention, removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE });
     const role = new iam.Role(this, `${id}Role`, { description: options.description, assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     const policy = new iam.Policy(this, `${id}Policy`, { roles: [role], statements: [...options.statements] });
     // Written by hand instead of AWSLambdaBasicExecutionRole: only this function's log group.

@@ -19,10 +19,11 @@ import type { Network } from '../network/network';
 import { PeeringReturnRoutes, peeredRouteTableIds } from '../network/peering';
 import { ComputeCluster } from '../services/compute-cluster';
 import { RetailServices } from '../services/retail-services';
-import { runbookNames, storeUrlParameterName, topologyParameterName, type GlobalDatabaseTopology, type PlatformTopology } from '../topology/topology';
+import { runbookNames, storeUrlParameterName, topologyParameterName, type DatabaseName, type GlobalDatabaseTopology, type PlatformTopology } from '../topology/topology';
 import type { RecoveryControls } from '../traffic/recovery-controls';
 import type { NetworkStack } from './network-stack';
 import { RegionalEntry } from '../traffic/regional-entry';
+import { InitialRoutingState } from '../traffic/initial-state/initial-routing-state';
 import { RegionalRunbooks } from '../runbooks/runbooks';
 import { RestoreAndReconcile } from '../reconcile/restore-and-reconcile';
 import { PeakCapacity } from '../capacity/peak-capacity';
@@ -92,10 +93,12 @@ export class RegionalStack extends Stack {
     const data = this.addDataStores(props.globalDatabases, dataKey);
     this.catalogDatabase = data.catalog;
     this.ordersDatabase = data.orders;
-    this.addSecretRotation();
+    const rotations = this.addSecretRotation();
     this.services = this.addServices(compute, data);
+    this.startServicesAfterWhatTheyUse(compute, data, rotations);
     this.addPeakCapacity(data);
-    this.addRouting(props.recoveryControls);
+    const routing = this.addRouting(props.recoveryControls);
+    this.turnRoutingOnOnceServing(props.recoveryControls, routing);
 
     const storeUrl = `${this.loadBalancer.protocol}://${this.loadBalancer.regionalHostName}`;
     this.observability = this.addObservability(props.recoveryControls, compute, data, storeUrl);
@@ -178,8 +181,9 @@ export class RegionalStack extends Stack {
    * Master secrets rotate in the primary Region, where the secrets are writable; the function
    * sits in the application subnets, which every Region's database admits over the peering.
    */
-  private addSecretRotation(): void {
-    if (!this.plan.isPrimary) return;
+  private addSecretRotation(): Partial<Record<DatabaseName, MasterSecretRotation>> {
+    const rotations: Partial<Record<DatabaseName, MasterSecretRotation>> = {};
+    if (!this.plan.isPrimary) return rotations;
     for (const [id, member, spec] of [
       ['CatalogSecretRotation', this.catalogDatabase, CATALOG_ENGINE],
       ['OrdersSecretRotation', this.ordersDatabase, ORDERS_ENGINE],
@@ -194,7 +198,9 @@ export class RegionalStack extends Stack {
       });
       member.allowFrom(rotation, `${spec.name} master secret rotation`);
       rotation.schedule.node.addDependency(member);
+      rotations[spec.name] = rotation;
     }
+    return rotations;
   }
 
   private addServices(compute: ComputeCluster, data: DataLayer): RetailServices {
@@ -251,6 +257,28 @@ export class RegionalStack extends Stack {
     });
   }
 
+  /**
+   * Nothing starts before what it uses: a task that finds no writer, cache or broker exits, and
+   * the deployment circuit breaker then rolls the whole stack back. Every service pulls through
+   * the ECR cache rule; catalog and orders wait for their member's instances (the writer in the
+   * primary Region) and the first rotation of their master secret; orders for its broker;
+   * checkout for its cache. Carts' table and the master secrets come from the global-data stack,
+   * which deploys first.
+   */
+  private startServicesAfterWhatTheyUse(compute: ComputeCluster, data: DataLayer, rotations: Partial<Record<DatabaseName, MasterSecretRotation>>): void {
+    const { catalog, orders, checkout } = this.services.services;
+    for (const service of Object.values(this.services.services)) {
+      service.service.node.addDependency(compute.pullThroughCacheRule);
+    }
+    catalog.service.node.addDependency(...data.catalog.instances);
+    orders.service.node.addDependency(...data.orders.instances);
+    orders.service.node.addDependency(data.broker.broker, data.broker.credentials);
+    checkout.service.node.addDependency(data.cache.replicationGroup, data.cache.urlSecret);
+    for (const [user, rotation] of [[catalog, rotations.catalog], [orders, rotations.orders]] as const) {
+      if (rotation !== undefined) user.service.node.addDependency(rotation.schedule);
+    }
+  }
+
   /** This Region's routing-control health check and its Route 53 records. */
   private addRouting(recoveryControls: RecoveryControls): RegionalEntry {
     const { config, plan } = this;
@@ -268,6 +296,23 @@ export class RegionalStack extends Stack {
       regionCount: config.regions.length,
       ...this.domainProps(),
     });
+  }
+
+  /**
+   * A serving Region's routing control goes On once, when this stack is created, after its
+   * Route 53 records and its services exist (active-standby: the primary; active-active: every
+   * Region). Other Regions stay Off as ARC creates them.
+   */
+  private turnRoutingOnOnceServing(recoveryControls: RecoveryControls, routing: RegionalEntry): void {
+    if (this.config.routingMode === 'active-standby' && !this.plan.isPrimary) return;
+    const initial = new InitialRoutingState(this, 'InitialRoutingState', {
+      routingControlArn: routing.routingControlArn,
+      desiredState: 'On',
+      clusterEndpoints: recoveryControls.clusterEndpoints,
+      logKey: this.logsKey,
+      logRetentionDays: this.config.logRetentionDays,
+    });
+    initial.resource.node.addDependency(routing, this.services);
   }
 
   private addObservability(recoveryControls: RecoveryControls, compute: ComputeCluster, data: DataLayer, storeUrl: string): RegionalObservability {
