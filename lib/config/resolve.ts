@@ -16,6 +16,7 @@ import {
 import { resolvePipeline, resolveRegionSwitch } from './delivery';
 import { KNOWN_REGIONS, MRSC_REGION_SETS } from './regions';
 import {
+  ORDERS_ROUTINGS,
   SERVICE_NAMES,
   type CartsConsistency,
   type ImageRef,
@@ -464,7 +465,7 @@ function resolveDatabase(
   input: unknown,
   defaults: (typeof PROFILE_DEFAULTS)[Profile]['database'],
 ): PlatformConfig['database'] {
-  const db = check.object('database', input, ['instanceClass', 'serverlessMinCapacity', 'serverlessMaxCapacity', 'readers', 'backupRetentionDays']);
+  const db = check.object('database', input, ['instanceClass', 'serverlessMinCapacity', 'serverlessMaxCapacity', 'readers', 'backupRetentionDays', 'ordersRouting']);
   let instanceClass = defaults.instanceClass;
   if (db?.instanceClass !== undefined) {
     // Global databases need memory-optimized classes or Serverless v2; burstable (t) classes are not supported.
@@ -485,6 +486,7 @@ function resolveDatabase(
     serverlessMaxCapacity,
     readers: check.integer('database.readers', db?.readers, 0, 15) ?? defaults.readers,
     backupRetentionDays: check.integer('database.backupRetentionDays', db?.backupRetentionDays, 1, 35) ?? defaults.backupRetentionDays,
+    ordersRouting: check.oneOf('database.ordersRouting', db?.ordersRouting, ORDERS_ROUTINGS) ?? 'forwarding',
   };
 }
 

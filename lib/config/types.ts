@@ -43,6 +43,21 @@ export interface DatabaseSizing {
   readonly backupRetentionDays: number;
 }
 
+/**
+ * How orders reaches its database. `forwarding`: its own Region's member (reader endpoint), whose
+ * writes Aurora forwards to the writer (global write forwarding on every member, local write
+ * forwarding for the writer's own readers); no network path between Regions for the services.
+ * `global-writer`: the Aurora global writer endpoint from every Region, over VPC peering (full mesh).
+ */
+export type OrdersRouting = 'forwarding' | 'global-writer';
+
+export const ORDERS_ROUTINGS: readonly OrdersRouting[] = ['forwarding', 'global-writer'];
+
+/** Database settings: sizing plus how orders routes its writes. */
+export interface DatabaseSettings extends DatabaseSizing {
+  readonly ordersRouting: OrdersRouting;
+}
+
 /** A known traffic peak: capacity is raised `leadMinutes` before `start` and lowered `releaseMinutes` after `end`. */
 export interface PeakEvent {
   readonly name: string;
@@ -101,7 +116,7 @@ export interface PlatformConfig {
     readonly deploymentMode: 'SINGLE_INSTANCE' | 'CLUSTER_MULTI_AZ';
     readonly engineVersion: string;
   };
-  readonly database: DatabaseSizing;
+  readonly database: DatabaseSettings;
   readonly loadBalancerDeletionProtection: boolean;
   readonly routingMode: RoutingMode;
   /** An existing ARC cluster to share instead of creating one (~$1,800/month each). */

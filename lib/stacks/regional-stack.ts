@@ -12,6 +12,7 @@ import { AuroraMember } from '../data/aurora-member';
 import { MasterSecretRotation } from '../data/rotation/master-secret-rotation';
 import { LocalCartsReplica } from '../data/carts-table';
 import { CATALOG_ENGINE, ORDERS_ENGINE, cartsTableName, memberClusterIdentifier } from '../data/engines';
+import { memberRouting, type RoutedGroup } from '../data/routing';
 import type { GlobalDatabase } from '../data/global-database';
 import { LoadBalancer } from '../ingress/load-balancer';
 import { OrderEventsBroker } from '../messaging/order-events-broker';
@@ -38,7 +39,7 @@ export interface RegionalStackProps extends StackProps {
   /** This Region's network stack. */
   readonly networkStack: NetworkStack;
   /** Peering connections later Regions requested to this Region's VPC: this stack adds the routes back. */
-  readonly returnPeerings: readonly { readonly region: string; readonly vpcCidr: string; readonly connectionId: string }[];
+  readonly returnPeerings: readonly { readonly region: string; readonly vpcCidr: string; readonly connectionId: string; readonly routeGroups: readonly RoutedGroup[] }[];
 }
 
 /** The Region's data stores, created before anything that connects to them. */
@@ -96,6 +97,7 @@ export class RegionalStack extends Stack {
     const rotations = this.addSecretRotation();
     this.services = this.addServices(compute, data);
     this.startServicesAfterWhatTheyUse(compute, data, rotations);
+    this.orderFirstStart();
     this.addPeakCapacity(data);
     const routing = this.addRouting(props.recoveryControls);
     this.turnRoutingOnOnceServing(props.recoveryControls, routing);
@@ -113,10 +115,9 @@ export class RegionalStack extends Stack {
 
   /** Routes back over the peering connections later Regions requested to this VPC. */
   private addPeeringReturnRoutes(returnPeerings: RegionalStackProps['returnPeerings']): void {
-    const routeTableIds = peeredRouteTableIds(this.network.vpc);
     for (const peering of returnPeerings) {
       new PeeringReturnRoutes(this, `PeeringRoutes-${peering.region}`, {
-        routeTableIds,
+        routeTableIds: peeredRouteTableIds(this.network.vpc, peering.routeGroups),
         peerVpcCidr: peering.vpcCidr,
         connectionId: peering.connectionId,
       });
@@ -157,7 +158,7 @@ export class RegionalStack extends Stack {
       engineVersion: config.broker.engineVersion,
       key: dataKey,
     });
-    const remoteApplicationCidrs = config.regions.filter((other) => other.region !== plan.region).flatMap((other) => other.applicationSubnetCidrs);
+
     const member = (id: string, database: GlobalDatabase, spec: typeof CATALOG_ENGINE): AuroraMember =>
       new AuroraMember(this, id, {
         appName: config.appName,
@@ -166,11 +167,11 @@ export class RegionalStack extends Stack {
         role: plan.isPrimary ? 'primary' : 'secondary',
         secretArn: database.secretArnIn(plan.region),
         writerEndpointAddress: database.writerEndpointAddress,
+        ...memberRouting(config, plan.region, spec.name),
         vpc,
         subnets: dataSubnets,
         key: dataKey,
         sizing: config.database,
-        remoteApplicationCidrs,
       });
     const catalog = member('CatalogDatabase', globalDatabases.catalog, CATALOG_ENGINE);
     const orders = member('OrdersDatabase', globalDatabases.orders, ORDERS_ENGINE);
@@ -179,7 +180,8 @@ export class RegionalStack extends Stack {
 
   /**
    * Master secrets rotate in the primary Region, where the secrets are writable; the function
-   * sits in the application subnets, which every Region's database admits over the peering.
+   * sits in the application subnets, which every other Region's member admits over the peering
+   * (it reaches the writer through the global writer endpoint, wherever the writer is).
    */
   private addSecretRotation(): Partial<Record<DatabaseName, MasterSecretRotation>> {
     const rotations: Partial<Record<DatabaseName, MasterSecretRotation>> = {};
@@ -222,6 +224,17 @@ export class RegionalStack extends Stack {
       logRetentionDays: config.logRetentionDays,
       minHealthyPercent: config.profile === 'prod' ? 100 : 50,
     });
+  }
+
+  /**
+   * First start in the Region that creates the global databases: the readers wait for catalog and
+   * orders, so the reader endpoint (their endpoint, lib/data/routing.ts) still resolves to the
+   * writer while the images create their schema and seed data.
+   */
+  private orderFirstStart(): void {
+    if (!this.plan.isPrimary) return;
+    this.catalogDatabase.createReadersAfter(this.services.services.catalog.service);
+    this.ordersDatabase.createReadersAfter(this.services.services.orders.service);
   }
 
   /** Peak events: the same plan in every Region, the standby included (it must carry the peak alone after a failover). */
@@ -270,8 +283,10 @@ export class RegionalStack extends Stack {
     for (const service of Object.values(this.services.services)) {
       service.service.node.addDependency(compute.pullThroughCacheRule);
     }
-    catalog.service.node.addDependency(...data.catalog.instances);
-    orders.service.node.addDependency(...data.orders.instances);
+    // The first instance only: in the Region that creates the global database the readers wait
+    // for the services (orderFirstStart), so the reader endpoint reaches the writer at first start.
+    catalog.service.node.addDependency(data.catalog.writerInstance);
+    orders.service.node.addDependency(data.orders.writerInstance);
     orders.service.node.addDependency(data.broker.broker, data.broker.credentials);
     checkout.service.node.addDependency(data.cache.replicationGroup, data.cache.urlSecret);
     for (const [user, rotation] of [[catalog, rotations.catalog], [orders, rotations.orders]] as const) {

@@ -82,7 +82,9 @@ export function build(options: BuildOptions = {}): Built {
         subnets: network.dataSubnets,
         key: dataKey,
         sizing: { instanceClass: 'serverless', serverlessMinCapacity: 0.5, serverlessMaxCapacity: 4, readers: 0, backupRetentionDays: 7 },
-        remoteApplicationCidrs: REGIONS.filter((r) => r !== region).flatMap((r) => PLANS[r].applicationSubnetCidrs),
+        serviceEndpoint: 'local-reader',
+        writeForwarding: spec.name === 'orders',
+        remoteClients: { cidrs: REGIONS.filter((r) => r !== region).flatMap((r) => PLANS[r].applicationSubnetCidrs), description: 'peered Regions' },
       });
     const catalog = member('CatalogDatabase', CATALOG_ENGINE);
     const orders = member('OrdersDatabase', ORDERS_ENGINE);
