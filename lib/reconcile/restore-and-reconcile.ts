@@ -377,17 +377,30 @@ export class RestoreAndReconcile extends Construct implements ec2.IConnectable {
         describeTemporary(),
         new iam.PolicyStatement({
           sid: 'EncryptTheCopy',
-          actions: ['kms:CreateGrant', 'kms:DescribeKey'],
+          actions: ['kms:CreateGrant'],
           resources: [props.dataKey.keyArn],
           conditions: { StringEquals: viaRds, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
         }),
+        // Not in the statement above: kms:GrantIsForAWSResource exists only on grant calls.
+        new iam.PolicyStatement({ sid: 'DescribeTheCopyKey', actions: ['kms:DescribeKey'], resources: [props.dataKey.keyArn], conditions: { StringEquals: viaRds } }),
         new iam.PolicyStatement({
           sid: 'DecryptTheSourceInItsRegion',
-          actions: ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Decrypt'],
+          actions: ['kms:DescribeKey', 'kms:Decrypt'],
           resources: oldRegionKeys,
           conditions: {
             StringEquals: { 'kms:ViaService': otherRegions.map((r) => `rds.${r}.amazonaws.com`) },
             'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [dataAlias] },
+          },
+        }),
+        // Grants only through RDS, for the copy (kms:GrantIsForAWSResource exists only on grant calls).
+        new iam.PolicyStatement({
+          sid: 'GrantTheSourceKeyToRds',
+          actions: ['kms:CreateGrant'],
+          resources: oldRegionKeys,
+          conditions: {
+            StringEquals: { 'kms:ViaService': otherRegions.map((r) => `rds.${r}.amazonaws.com`) },
+            'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [dataAlias] },
+            Bool: { 'kms:GrantIsForAWSResource': 'true' },
           },
         }),
       ],
@@ -489,9 +502,18 @@ export class RestoreAndReconcile extends Construct implements ec2.IConnectable {
         }),
         new iam.PolicyStatement({
           sid: 'UseTheDataKeyThroughRdsAndSecretsManager',
-          actions: ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Decrypt', 'kms:GenerateDataKey'],
+          actions: ['kms:DescribeKey', 'kms:Decrypt', 'kms:GenerateDataKey'],
           resources: [props.dataKey.keyArn],
           conditions: { StringEquals: { 'kms:ViaService': [`rds.${region}.amazonaws.com`, `secretsmanager.${region}.amazonaws.com`] } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'GrantTheDataKeyToRdsAndSecretsManager',
+          actions: ['kms:CreateGrant'],
+          resources: [props.dataKey.keyArn],
+          conditions: {
+            StringEquals: { 'kms:ViaService': [`rds.${region}.amazonaws.com`, `secretsmanager.${region}.amazonaws.com`] },
+            Bool: { 'kms:GrantIsForAWSResource': 'true' },
+          },
         }),
         new iam.PolicyStatement({
           sid: 'RunComparisonTask',

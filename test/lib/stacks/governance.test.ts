@@ -87,4 +87,47 @@ describe.each(CONFIGURATIONS)('governance controls: %s', (_name, input) => {
       }
     });
   });
+  describe('KMS', () => {
+    test('every key rotates and lets nobody create a grant that is not for an AWS resource', () => {
+      for (const stack of stacks) {
+        for (const [id, props] of ofType(stack, 'AWS::KMS::Key')) {
+          expect({ stack: stack.name, id, rotation: props.EnableKeyRotation }).toEqual({ stack: stack.name, id, rotation: true });
+          const statements = (props.KeyPolicy as { Statement: Json[] }).Statement;
+          expect(statements).toContainEqual(
+            expect.objectContaining({
+              Effect: 'Deny',
+              Principal: { AWS: '*' },
+              Action: 'kms:CreateGrant',
+              Condition: { Bool: { 'kms:GrantIsForAWSResource': 'false' } },
+            }),
+          );
+        }
+      }
+    });
+
+    test('IAM statements that allow kms:CreateGrant require kms:GrantIsForAWSResource', () => {
+      const policyDocuments = (stack: StackTemplate): Json[] => [
+        ...ofType(stack, 'AWS::IAM::Policy').map(([, p]) => p.PolicyDocument as Json),
+        ...ofType(stack, 'AWS::IAM::ManagedPolicy').map(([, p]) => p.PolicyDocument as Json),
+        ...ofType(stack, 'AWS::IAM::Role').flatMap(([, p]) => ((p.Policies ?? []) as { PolicyDocument: Json }[]).map((inline) => inline.PolicyDocument)),
+      ];
+      let grants = 0;
+      for (const stack of stacks) {
+        for (const document of policyDocuments(stack)) {
+          for (const statement of document.Statement as Json[]) {
+            const actions = ([] as unknown[]).concat(statement.Action);
+            if (statement.Effect !== 'Allow' || !actions.some((a) => a === 'kms:CreateGrant' || a === 'kms:*')) continue;
+            grants += 1;
+            expect({ stack: stack.name, sid: statement.Sid, actions, bool: (statement.Condition as Json | undefined)?.Bool }).toEqual({
+              stack: stack.name,
+              sid: statement.Sid,
+              actions: ['kms:CreateGrant'],
+              bool: { 'kms:GrantIsForAWSResource': 'true' },
+            });
+          }
+        }
+      }
+      expect(grants).toBeGreaterThan(0);
+    });
+  });
 });
