@@ -13,6 +13,7 @@ import {
   PLACEHOLDER_ACCOUNT,
   PROFILE_DEFAULTS,
 } from './defaults';
+import { resolvePipeline, resolveRegionSwitch } from './delivery';
 import { KNOWN_REGIONS, MRSC_REGION_SETS } from './regions';
 import {
   SERVICE_NAMES,
@@ -85,6 +86,8 @@ export const TOP_LEVEL_KEYS = [
   'orderCanaryIntervalMinutes',
   'capacity',
   'waf',
+  'pipeline',
+  'regionSwitch',
 ] as const;
 
 // CloudWatch Logs accepts only these retention periods.
@@ -330,6 +333,8 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Pla
 
   const capacity = resolveCapacity(check, raw.capacity, { services, database, ...(options.now !== undefined ? { now: options.now } : {}) });
   const waf = resolveWaf(check, raw.waf, profile);
+  const pipeline = resolvePipeline(check, raw.pipeline, canaryIntervalMinutes);
+  const regionSwitch = resolveRegionSwitch(check, raw.regionSwitch, profile);
 
   if (check.problems.length > 0 || primaryRegion === undefined) {
     throw new ConfigError(check.problems);
@@ -373,6 +378,8 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Pla
     observability: { canaryIntervalMinutes, orderCanaryIntervalMinutes },
     capacity,
     ...(waf !== undefined ? { waf } : {}),
+    ...(pipeline !== undefined ? { pipeline } : {}),
+    ...(regionSwitch !== undefined ? { regionSwitch } : {}),
   };
 }
 

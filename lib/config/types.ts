@@ -122,4 +122,25 @@ export interface PlatformConfig {
   readonly capacity: CapacityConfig;
   /** A WAF web ACL on every Region's load balancer, when configured. */
   readonly waf?: WafConfig;
+  /** Present only when configured: without it, no pipeline stack is synthesized. */
+  readonly pipeline?: PipelineConfig;
+  /** Present only when `regionSwitch.enabled` is true. */
+  readonly regionSwitch?: RegionSwitchConfig;
+}
+
+/** The optional staggered delivery pipeline (`<app>-pipeline`). */
+export interface PipelineConfig {
+  /** CodeConnections (or CodeStar Connections) connection to the source repository. */
+  readonly connectionArn: string;
+  /** `owner/name` of the repository the connection reaches. */
+  readonly repository: string;
+  readonly branch: string;
+  /** Minutes each Region is watched after its deployment before the next Region starts. */
+  readonly bakeMinutes: number;
+}
+
+/** The optional ARC Region switch plans (a managed alternative to the runbooks). */
+export interface RegionSwitchConfig {
+  /** An execution approval step first in every workflow. */
+  readonly approval: boolean;
 }

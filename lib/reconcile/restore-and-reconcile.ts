@@ -247,7 +247,7 @@ export class RestoreAndReconcile extends Construct implements ec2.IConnectable {
     });
 
     // ---- Comparison task.
-    this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+    this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: ecs.ContainerInsights.ENHANCED });
     this.taskLogGroup = new logs.LogGroup(this, 'TaskLogs', { encryptionKey: props.logKey, retention: this.retention, removalPolicy: RemovalPolicy.RETAIN });
     const ecsPrincipal = new iam.ServicePrincipal('ecs-tasks.amazonaws.com', {
       conditions: {
@@ -290,7 +290,10 @@ export class RestoreAndReconcile extends Construct implements ec2.IConnectable {
       const container = definition.addContainer(CONTAINER_NAME, {
         image,
         essential: true,
+        // The image's `node` user (UID/GID 1000 in the node base image); root file system read-only.
+        user: '1000:1000',
         readonlyRootFilesystem: true,
+        memoryLimitMiB: memoryMiB,
         logging: ecs.LogDrivers.awsLogs({ logGroup: this.taskLogGroup, streamPrefix: CONTAINER_NAME }),
         // Names and addresses only; both credentials are read from Secrets Manager at run time.
         environment: {

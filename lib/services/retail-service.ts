@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ServiceName, ServiceSizing } from '../config/types';
 import type { ComputeCluster } from './compute-cluster';
+import { applicationMemoryLimitMiB, IMAGE_USER, mountScratchVolumes, WRITABLE_PATHS } from './container-hardening';
 
 /** Every retail-store-sample service listens here. */
 export const CONTAINER_PORT = 8080;
@@ -76,13 +77,17 @@ export class RetailService extends Construct {
     });
 
     const image = props.compute.image(this, props.repository, props.tag);
+    const logging = ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: props.name });
     this.container = taskDefinition.addContainer('app', {
       image: image.image,
       essential: true,
+      user: IMAGE_USER,
+      readonlyRootFilesystem: true,
+      memoryLimitMiB: applicationMemoryLimitMiB(props.sizing.memoryMiB),
       environment: { ...props.environment },
       secrets: { ...props.secrets },
       portMappings: [{ name: 'http', containerPort: CONTAINER_PORT, protocol: ecs.Protocol.TCP, appProtocol: ecs.AppProtocol.http }],
-      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: props.name }),
+      logging,
       healthCheck: {
         command: ['CMD-SHELL', `curl -fs http://localhost:${CONTAINER_PORT}${props.healthPath} || exit 1`],
         interval: Duration.seconds(15),
@@ -92,6 +97,7 @@ export class RetailService extends Construct {
         startPeriod: Duration.seconds(90),
       },
     });
+    mountScratchVolumes(taskDefinition, this.container, WRITABLE_PATHS[props.name], image.image, logging);
     image.grantPull?.(this.executionRole);
     Validations.of(this.executionRole).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

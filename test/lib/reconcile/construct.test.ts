@@ -81,7 +81,7 @@ describe('RestoreAndReconcile construct', () => {
   });
 
   it('runs the comparison on Fargate in a cluster with Container Insights, one task definition per database', () => {
-    west.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] });
+    west.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enhanced' }] });
     for (const [db, engine, port] of [
       ['catalog', 'mysql', '3307'],
       ['orders', 'postgres', '5433'],
