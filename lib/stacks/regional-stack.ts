@@ -1,4 +1,5 @@
 import { ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -25,6 +26,8 @@ import type { NetworkStack } from './network-stack';
 import { RegionalEntry } from '../traffic/regional-entry';
 import { RegionalRunbooks } from '../runbooks/runbooks';
 import { RestoreAndReconcile } from '../reconcile/restore-and-reconcile';
+import { RegionalBackup } from '../backup/regional-backup';
+import { RestoreTests } from '../backup/restore-tests';
 
 export interface RegionalStackProps extends StackProps {
   readonly config: PlatformConfig;
@@ -53,6 +56,10 @@ export class RegionalStack extends Stack {
   readonly chaos: RegionalChaos;
   readonly reconcile: RestoreAndReconcile;
   readonly ordersDatabase: AuroraMember;
+  /** AWS Backup of this Region's stores, when `backup.enabled`. */
+  readonly backup?: RegionalBackup;
+  /** Weekly restore tests of every store, when `backup.restoreTests`. */
+  readonly restoreTests?: RestoreTests;
 
   private readonly configuredAzs: readonly string[];
 
@@ -232,6 +239,44 @@ export class RegionalStack extends Stack {
       logKey: logsKey,
       logRetentionDays: config.logRetentionDays,
     });
+
+    if (config.backup.enabled) {
+      this.backup = new RegionalBackup(this, 'Backup', {
+        appName: config.appName,
+        regions: config.regions.map((other) => other.region),
+        settings: config.backup,
+        key: dataKey,
+        alarmTopic: this.observability.topic,
+        stores: [
+          { name: CATALOG_ENGINE.name, kind: 'aurora', arn: this.catalogDatabase.clusterArn },
+          { name: ORDERS_ENGINE.name, kind: 'aurora', arn: this.ordersDatabase.clusterArn },
+          { name: 'carts', kind: 'dynamodb', arn: this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: cartsTableName(config.appName) }) },
+        ],
+      });
+      if (config.backup.restoreTests) {
+        this.restoreTests = new RestoreTests(this, 'RestoreTests', {
+          appName: config.appName,
+          vault: this.backup.vault,
+          role: this.backup.role,
+          databases: ([[this.catalogDatabase, CATALOG_ENGINE], [this.ordersDatabase, ORDERS_ENGINE]] as const).map(([member, spec]) => ({
+            name: spec.name,
+            kind: 'aurora' as const,
+            arn: member.clusterArn,
+            engine: spec.engine,
+            databaseName: member.databaseName,
+            secret: member.credentials,
+            allowFrom: (peer: ec2.IConnectable, description: string) => member.allowFrom(peer, description),
+          })),
+          table: { name: 'carts', kind: 'dynamodb', arn: this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: cartsTableName(config.appName) }) },
+          tolerancePercent: config.backup.rowCountTolerancePercent,
+          vpc,
+          subnets: this.network.applicationSubnets,
+          logKey: logsKey,
+          logRetentionDays: config.logRetentionDays,
+          alarmTopic: this.observability.topic,
+        });
+      }
+    }
 
     const memberTopology = new Map(this.globalDatabaseTopology(props).map((database) => [database.name, database]));
     this.reconcile = new RestoreAndReconcile(this, 'RestoreAndReconcile', {
