@@ -42,10 +42,10 @@ function deps(countRows: (target: CountTarget) => Promise<TableCounts> = async (
   };
 }
 
-function restoreJob(source: string, created: string, status: 'COMPLETED' | 'FAILED' = 'COMPLETED', plan: string | undefined = PLAN_ARN) {
+function restoreJob(source: string, created: string, status: 'COMPLETED' | 'FAILED' = 'COMPLETED', plan: string | null = PLAN_ARN) {
   backup.on(DescribeRestoreJobCommand).resolves({
     RestoreJobId: 'job-1', Status: status, SourceResourceArn: source, CreatedResourceArn: created,
-    ...(plan !== undefined ? { CreatedBy: { RestoreTestingPlanArn: plan } } : {}),
+    ...(plan !== null ? { CreatedBy: { RestoreTestingPlanArn: plan } } : {}),
   });
 }
 
@@ -146,7 +146,7 @@ describe('restore jobs the validation leaves alone', () => {
     expect((await validateRestoreJob(deps(), settings, 'job-1')).outcome).toBe('skipped');
     expect(backup.commandCalls(PutRestoreValidationResultCommand)).toHaveLength(0);
     backup.reset();
-    restoreJob(CARTS_ARN, 'x', 'COMPLETED', undefined);
+    restoreJob(CARTS_ARN, 'x', 'COMPLETED', null);
     expect((await validateRestoreJob(deps(), settings, 'job-1')).outcome).toBe('skipped');
     expect(backup.commandCalls(PutRestoreValidationResultCommand)).toHaveLength(0);
   });
