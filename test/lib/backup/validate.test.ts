@@ -135,7 +135,7 @@ describe('restore test validation: an Aurora database', () => {
 
   test('a table missing from the restore fails even when the totals are close', async () => {
     rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [{ Endpoint: 'restored', Port: 3306, DBClusterMembers: [{ DBInstanceIdentifier: 'i1' }] }] });
-    await validateRestoreJob(deps(async (target) => (target.host === 'restored' ? { 'catalog.products': 100 } : { 'catalog.products': 100, 'catalog.tags': 0 })), settings, 'job-1');
+    await validateRestoreJob(deps(async (target): Promise<TableCounts> => (target.host === 'restored' ? { 'catalog.products': 100 } : { 'catalog.products': 100, 'catalog.tags': 0 })), settings, 'job-1');
     expect(reported()).toMatchObject({ ValidationStatus: 'FAILED', ValidationStatusMessage: expect.stringContaining('catalog.tags: missing in the restore') });
   });
 });
