@@ -1,6 +1,5 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
-import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
@@ -15,9 +14,14 @@ export interface PlannedServerlessDatabase {
   readonly maxCapacity: number;
 }
 
+/** A scalable task count (ecs.ScalableTaskCount, or any App Auto Scaling target). */
+export interface ScheduledScaling {
+  scaleOnSchedule(id: string, action: appscaling.ScalingSchedule): void;
+}
+
 export interface PeakCapacityProps {
   readonly events: readonly EventPlan[];
-  readonly services: Readonly<Record<ServiceName, { readonly scaling: ecs.ScalableTaskCount; readonly sizing: ServiceSizing }>>;
+  readonly services: Readonly<Record<ServiceName, { readonly scaling: ScheduledScaling; readonly sizing: ServiceSizing }>>;
   readonly loadBalancerArn: string;
   /** Aurora Serverless v2 members of this Region; empty for provisioned instance classes. */
   readonly serverlessDatabases: readonly PlannedServerlessDatabase[];

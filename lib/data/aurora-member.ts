@@ -81,14 +81,14 @@ export class AuroraMember extends Construct implements DatabaseBinding {
       dbSubnetGroupDescription: `Data subnets of the ${spec.name} database`,
       subnetIds: props.vpc.selectSubnets(props.subnets).subnetIds,
     });
-    subnetGroup.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    subnetGroup.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
 
     const parameterGroup = new rds.CfnDBClusterParameterGroup(this, 'ClusterParameters', {
       description: `${spec.name} cluster parameters`,
       family: spec.parameterGroupFamily,
       parameters: { ...spec.clusterParameters, ...(props.writeForwarding ? spec.writeForwardingParameters : {}) },
     });
-    parameterGroup.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    parameterGroup.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
 
     const serverless = sizing.instanceClass === 'serverless';
     const primary = props.role === 'primary';
@@ -122,7 +122,7 @@ export class AuroraMember extends Construct implements DatabaseBinding {
         ? { serverlessV2ScalingConfiguration: { minCapacity: sizing.serverlessMinCapacity, maxCapacity: sizing.serverlessMaxCapacity } }
         : {}),
     });
-    this.cluster.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.cluster.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
     if (spec.engine === 'aurora-mysql') {
       Validations.of(this.cluster).acknowledge({
         id: 'AwsSolutions-RDS14',
@@ -145,7 +145,7 @@ export class AuroraMember extends Construct implements DatabaseBinding {
         caCertificateIdentifier: 'rds-ca-rsa2048-g1',
         promotionTier: index,
       });
-      instance.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      instance.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
       this.instances.push(instance);
     }
 
@@ -158,6 +158,13 @@ export class AuroraMember extends Construct implements DatabaseBinding {
     });
   }
 
+  /** The first instance: the writer in the Region that creates the global database. */
+  get writerInstance(): rds.CfnDBInstance {
+    const first = this.instances[0];
+    if (first === undefined) throw new Error(`${this.node.path}: no instances`);
+    return first;
+  }
+
   /**
    * The instances after the first. In the Region that creates the global database they are made
    * to wait for the services (see `createReadersAfter`), so that at the first start the reader
@@ -165,11 +172,6 @@ export class AuroraMember extends Construct implements DatabaseBinding {
    */
   get readers(): readonly rds.CfnDBInstance[] {
     return this.instances.slice(1);
-  }
-
-  /** The first instance: the writer in the creating Region, the first reader elsewhere. */
-  get firstInstance(): rds.CfnDBInstance {
-    return this.instances[0]!;
   }
 
   /** Create the reader instances only once `dependencies` exist (first-start ordering, see `readers`). */

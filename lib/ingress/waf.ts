@@ -89,13 +89,13 @@ export class StoreFirewall extends Construct {
       redactedFields: [{ singleHeader: { Name: 'cookie' } }],
     }).node.addDependency(this.logGroup);
 
-    const metric = (name: string, label: string) => new cloudwatch.Metric({
+    const metric = (name: string, label?: string) => new cloudwatch.Metric({
       namespace: 'AWS/WAFV2',
       metricName: name,
       dimensionsMap: { WebACL: names.webAcl, Region: props.region, Rule: 'ALL' },
       statistic: cloudwatch.Stats.SUM,
       period: Duration.minutes(5),
-      label,
+      ...(label !== undefined ? { label } : {}),
     });
     const blocked = metric('BlockedRequests', 'blocked');
     const counted = metric('CountedRequests', 'counted (would be blocked in block mode)');
@@ -106,7 +106,8 @@ export class StoreFirewall extends Construct {
     this.blockSpikeAlarm = new cloudwatch.Alarm(this, 'BlockSpike', {
       alarmName: names.blockSpikeAlarm,
       alarmDescription: `${counting ? 'Counted (count mode: would be blocked)' : 'Blocked'} requests at the ${props.region} load balancer above ${threshold} per 5 minutes in 2 of 3 periods: a bot wave or flood, or a rule blocking real customers. Read the WAF logs (${names.logGroup}) for the rule and client.`,
-      metric: counting ? counted : blocked,
+      // Without a label, so the alarm reads the metric directly.
+      metric: metric(counting ? 'CountedRequests' : 'BlockedRequests'),
       threshold,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 3,

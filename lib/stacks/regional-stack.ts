@@ -1,4 +1,5 @@
 import { ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -20,15 +21,18 @@ import type { Network } from '../network/network';
 import { PeeringReturnRoutes, peeredRouteTableIds } from '../network/peering';
 import { ComputeCluster } from '../services/compute-cluster';
 import { RetailServices } from '../services/retail-services';
-import { runbookNames, storeUrlParameterName, topologyParameterName, type GlobalDatabaseTopology, type PlatformTopology } from '../topology/topology';
+import { runbookNames, storeUrlParameterName, topologyParameterName, type DatabaseName, type GlobalDatabaseTopology, type PlatformTopology } from '../topology/topology';
 import type { RecoveryControls } from '../traffic/recovery-controls';
 import type { NetworkStack } from './network-stack';
 import { RegionalEntry } from '../traffic/regional-entry';
+import { InitialRoutingState } from '../traffic/initial-state/initial-routing-state';
 import { RegionalRunbooks } from '../runbooks/runbooks';
 import { RestoreAndReconcile } from '../reconcile/restore-and-reconcile';
 import { PeakCapacity } from '../capacity/peak-capacity';
 import { StoreFirewall } from '../ingress/waf';
 import { planEvents } from '../capacity/plan';
+import { RegionalBackup } from '../backup/regional-backup';
+import { RestoreTests } from '../backup/restore-tests';
 
 export interface RegionalStackProps extends StackProps {
   readonly config: PlatformConfig;
@@ -70,6 +74,10 @@ export class RegionalStack extends Stack {
   readonly chaos: RegionalChaos;
   readonly reconcile: RestoreAndReconcile;
   readonly ordersDatabase: AuroraMember;
+  /** AWS Backup of this Region's stores, when `backup.enabled`. */
+  readonly backup?: RegionalBackup;
+  /** Weekly restore tests of every store, when `backup.restoreTests`. */
+  readonly restoreTests?: RestoreTests;
 
   private readonly configuredAzs: readonly string[];
   private readonly config: PlatformConfig;
@@ -93,16 +101,21 @@ export class RegionalStack extends Stack {
     const data = this.addDataStores(props.globalDatabases, dataKey);
     this.catalogDatabase = data.catalog;
     this.ordersDatabase = data.orders;
-    this.addSecretRotation();
+    const rotations = this.addSecretRotation();
     this.services = this.addServices(compute, data);
+    this.startServicesAfterWhatTheyUse(compute, data, rotations);
     this.orderFirstStart();
     this.addPeakCapacity(data);
-    this.addRouting(props.recoveryControls);
+    const routing = this.addRouting(props.recoveryControls);
+    this.turnRoutingOnOnceServing(props.recoveryControls, routing);
 
     const storeUrl = `${this.loadBalancer.protocol}://${this.loadBalancer.regionalHostName}`;
     this.observability = this.addObservability(props.recoveryControls, compute, data, storeUrl);
     this.addFirewall();
     this.chaos = this.addChaos(compute);
+    const { backup, restoreTests } = this.addBackup(dataKey);
+    if (backup !== undefined) this.backup = backup;
+    if (restoreTests !== undefined) this.restoreTests = restoreTests;
     this.reconcile = this.addRestoreAndReconcile(props, dataKey);
     this.runbooks = this.addRunbooks(props);
 
@@ -180,8 +193,9 @@ export class RegionalStack extends Stack {
    * sits in the application subnets, which every other Region's member admits over the peering
    * (it reaches the writer through the global writer endpoint, wherever the writer is).
    */
-  private addSecretRotation(): void {
-    if (!this.plan.isPrimary) return;
+  private addSecretRotation(): Partial<Record<DatabaseName, MasterSecretRotation>> {
+    const rotations: Partial<Record<DatabaseName, MasterSecretRotation>> = {};
+    if (!this.plan.isPrimary) return rotations;
     for (const [id, member, spec] of [
       ['CatalogSecretRotation', this.catalogDatabase, CATALOG_ENGINE],
       ['OrdersSecretRotation', this.ordersDatabase, ORDERS_ENGINE],
@@ -195,8 +209,11 @@ export class RegionalStack extends Stack {
         logRetentionDays: this.config.logRetentionDays,
       });
       member.allowFrom(rotation, `${spec.name} master secret rotation`);
-      rotation.schedule.node.addDependency(member);
+      // The writer only: the readers wait for the services, which wait for the first rotation.
+      rotation.schedule.node.addDependency(member.writerInstance, member.securityGroup);
+      rotations[spec.name] = rotation;
     }
+    return rotations;
   }
 
   private addServices(compute: ComputeCluster, data: DataLayer): RetailServices {
@@ -221,18 +238,14 @@ export class RegionalStack extends Stack {
   }
 
   /**
-   * Start order of catalog and orders against their member's reader endpoint (lib/data/routing.ts):
-   * each service waits for the member's first instance (the endpoint answers only once an
-   * instance exists; the catalog image gives up after ~30 s). In the Region that creates the
-   * global databases the readers wait for the services, so at the first start the reader endpoint
-   * still resolves to the writer while the images create their schema and seed data.
+   * First start in the Region that creates the global databases: the readers wait for catalog and
+   * orders, so the reader endpoint (their endpoint, lib/data/routing.ts) still resolves to the
+   * writer while the images create their schema and seed data.
    */
   private orderFirstStart(): void {
-    const pairs = [[this.catalogDatabase, this.services.services.catalog.service], [this.ordersDatabase, this.services.services.orders.service]] as const;
-    for (const [member, service] of pairs) {
-      service.node.addDependency(member.firstInstance);
-      if (this.plan.isPrimary) member.createReadersAfter(service);
-    }
+    if (!this.plan.isPrimary) return;
+    this.catalogDatabase.createReadersAfter(this.services.services.catalog.service);
+    this.ordersDatabase.createReadersAfter(this.services.services.orders.service);
   }
 
   /** Peak events: the same plan in every Region, the standby included (it must carry the peak alone after a failover). */
@@ -268,6 +281,30 @@ export class RegionalStack extends Stack {
     });
   }
 
+  /**
+   * Nothing starts before what it uses: a task that finds no writer, cache or broker exits, and
+   * the deployment circuit breaker then rolls the whole stack back. Every service pulls through
+   * the ECR cache rule; catalog and orders wait for their member's instances (the writer in the
+   * primary Region) and the first rotation of their master secret; orders for its broker;
+   * checkout for its cache. Carts' table and the master secrets come from the global-data stack,
+   * which deploys first.
+   */
+  private startServicesAfterWhatTheyUse(compute: ComputeCluster, data: DataLayer, rotations: Partial<Record<DatabaseName, MasterSecretRotation>>): void {
+    const { catalog, orders, checkout } = this.services.services;
+    for (const service of Object.values(this.services.services)) {
+      service.service.node.addDependency(compute.pullThroughCacheRule);
+    }
+    // The first instance only: in the Region that creates the global database the readers wait
+    // for the services (orderFirstStart), so the reader endpoint reaches the writer at first start.
+    catalog.service.node.addDependency(data.catalog.writerInstance);
+    orders.service.node.addDependency(data.orders.writerInstance);
+    orders.service.node.addDependency(data.broker.broker, data.broker.credentials);
+    checkout.service.node.addDependency(data.cache.replicationGroup, data.cache.urlSecret);
+    for (const [user, rotation] of [[catalog, rotations.catalog], [orders, rotations.orders]] as const) {
+      if (rotation !== undefined) user.service.node.addDependency(rotation.schedule);
+    }
+  }
+
   /** This Region's routing-control health check and its Route 53 records. */
   private addRouting(recoveryControls: RecoveryControls): RegionalEntry {
     const { config, plan } = this;
@@ -287,6 +324,23 @@ export class RegionalStack extends Stack {
     });
   }
 
+  /**
+   * A serving Region's routing control goes On once, when this stack is created, after its
+   * Route 53 records and its services exist (active-standby: the primary; active-active: every
+   * Region). Other Regions stay Off as ARC creates them.
+   */
+  private turnRoutingOnOnceServing(recoveryControls: RecoveryControls, routing: RegionalEntry): void {
+    if (this.config.routingMode === 'active-standby' && !this.plan.isPrimary) return;
+    const initial = new InitialRoutingState(this, 'InitialRoutingState', {
+      routingControlArn: routing.routingControlArn,
+      desiredState: 'On',
+      clusterEndpoints: recoveryControls.clusterEndpoints,
+      logKey: this.logsKey,
+      logRetentionDays: this.config.logRetentionDays,
+    });
+    initial.resource.node.addDependency(routing, this.services);
+  }
+
   private addObservability(recoveryControls: RecoveryControls, compute: ComputeCluster, data: DataLayer, storeUrl: string): RegionalObservability {
     const { config, plan } = this;
     return new RegionalObservability(this, 'Observability', {
@@ -294,6 +348,7 @@ export class RegionalStack extends Stack {
       region: plan.region,
       regions: this.regionNames(),
       profile: config.profile,
+      serverAccessLogs: this.loadBalancer.accessLogBucket,
       ...(config.domainName !== undefined ? { domainName: config.domainName } : {}),
       ...(config.alarmEmail !== undefined ? { alarmEmail: config.alarmEmail } : {}),
       canaryIntervalMinutes: config.observability.canaryIntervalMinutes,
@@ -337,6 +392,48 @@ export class RegionalStack extends Stack {
     });
   }
 
+  /** AWS Backup of this Region's stores and their restore tests, when configured. */
+  private addBackup(dataKey: kms.IKey): { backup?: RegionalBackup; restoreTests?: RestoreTests } {
+    const { config } = this;
+    if (!config.backup.enabled) return {};
+    const cartsArn = this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: cartsTableName(config.appName) });
+    const backup = new RegionalBackup(this, 'Backup', {
+      appName: config.appName,
+      regions: this.regionNames(),
+      settings: config.backup,
+      key: dataKey,
+      alarmTopic: this.observability.topic,
+      stores: [
+        { name: CATALOG_ENGINE.name, kind: 'aurora', arn: this.catalogDatabase.clusterArn },
+        { name: ORDERS_ENGINE.name, kind: 'aurora', arn: this.ordersDatabase.clusterArn },
+        { name: 'carts', kind: 'dynamodb', arn: cartsArn },
+      ],
+    });
+    if (!config.backup.restoreTests) return { backup };
+    const restoreTests = new RestoreTests(this, 'RestoreTests', {
+      appName: config.appName,
+      vault: backup.vault,
+      role: backup.role,
+      databases: ([[this.catalogDatabase, CATALOG_ENGINE], [this.ordersDatabase, ORDERS_ENGINE]] as const).map(([member, spec]) => ({
+        name: spec.name,
+        kind: 'aurora' as const,
+        arn: member.clusterArn,
+        engine: spec.engine,
+        databaseName: member.databaseName,
+        secret: member.credentials,
+        allowFrom: (peer: ec2.IConnectable, description: string) => member.allowFrom(peer, description),
+      })),
+      table: { name: 'carts', kind: 'dynamodb', arn: cartsArn },
+      tolerancePercent: config.backup.rowCountTolerancePercent,
+      vpc: this.network.vpc,
+      subnets: this.network.applicationSubnets,
+      logKey: this.logsKey,
+      logRetentionDays: config.logRetentionDays,
+      alarmTopic: this.observability.topic,
+    });
+    return { backup, restoreTests };
+  }
+
   private addRestoreAndReconcile(props: RegionalStackProps, dataKey: kms.IKey): RestoreAndReconcile {
     const { config } = this;
     const memberTopology = new Map(this.globalDatabaseTopology(props).map((database) => [database.name, database]));
@@ -347,6 +444,7 @@ export class RegionalStack extends Stack {
       applicationSubnets: this.network.applicationSubnets,
       dataSubnets: this.network.dataSubnets,
       dataKey,
+      serverAccessLogs: this.loadBalancer.accessLogBucket,
       logKey: this.logsKey,
       logRetentionDays: config.logRetentionDays,
       notificationTopic: this.observability.topic,
