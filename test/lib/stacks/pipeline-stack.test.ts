@@ -32,9 +32,10 @@ describe('pipeline-region-switch example', () => {
         expect([stack.name, prepared(stack.name) > deployed(dependency)]).toEqual([stack.name, true]);
       }
     }
-    // Waves: the global stacks, then networks, then one Region at a time, the writer's last.
-    expect(deployed('retail-network-us-east-1')).toBeGreaterThan(deployed('retail-global-data'));
-    expect(deployed('retail-network-us-east-1')).toBeGreaterThan(deployed('retail-traffic-control'));
+    // Waves: traffic control, the networks, the global data (it uses every Region's key), then one
+    // Region at a time, the writer's last.
+    expect(prepared('retail-network-us-east-1')).toBeGreaterThan(deployed('retail-traffic-control'));
+    expect(prepared('retail-global-data')).toBeGreaterThan(deployed('retail-network-us-west-2'));
     const regions = ['us-east-2', 'us-west-2', 'us-east-1'];
     regions.forEach((region, index) => {
       const bake = runOrder(`retail-region-${region}.Bake-${region}`);
