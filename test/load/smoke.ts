@@ -54,6 +54,8 @@ async function main(): Promise<void> {
     for (const route of routes[journey]) {
       check((healthy.hits.get(route) ?? 0) > 0, `"${journey}" reached ${route}`, healthy.output);
     }
+    // The ensure checks ran (a script without the plugin loaded would pass without evaluating them).
+    check(/ok: http\.response_time\.p95 < 800/.test(healthy.output) && /ok: vusers\.failed \/ vusers\.created <= 0\.001/.test(healthy.output), 'the ensure checks were evaluated and passed', healthy.output);
     check(healthy.total <= MAX_REQUESTS && /vusers\.failed: \.+ 0\n/.test(healthy.output), `bounded (${healthy.total} requests), no journey failed`, healthy.output);
   }
 
