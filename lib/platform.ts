@@ -4,6 +4,7 @@ import type { PlatformConfig } from './config/types';
 import { encryptCdkFunctionLogs } from './encryption/cdk-function-logs';
 import { RegionalKey } from './encryption/regional-key';
 import { ARC_CONTROL_PLANE_REGION } from './config/regions';
+import { peeringLinks } from './data/routing';
 import { GlobalDataStack } from './stacks/global-data-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { RegionalStack } from './stacks/regional-stack';
@@ -33,7 +34,8 @@ export const stackNames = {
 /**
  * Composes the platform's stacks and their order:
  *   traffic-control (us-west-2)
- *   network-<primary> → network-<other>... (each later Region requests peering to the earlier ones;
+ *   network-<primary> → network-<other>... (each later Region requests the peering lib/data/routing.ts
+ *     plans: to the primary only, or to every earlier Region when orders uses the global writer;
  *     each owns its Region's keys)
  *   → global-data (primary Region; its secrets' copies use every Region's data key)
  *   → region-<primary> → region-<other>... (routes back over the peering; a secondary database
@@ -61,13 +63,17 @@ export function buildPlatform(app: App, config: PlatformConfig): Platform {
     ...config.regions.filter((plan) => !plan.isPrimary),
   ];
 
+  const links = peeringLinks(config, ordered.map((plan) => plan.region));
   const networks: NetworkStack[] = [];
   for (const plan of ordered) {
+    const peers = links
+      .filter((link) => link.requester === plan.region)
+      .map((link) => ({ stack: networks.find((earlier) => earlier.region === link.accepter)!, routeGroups: link.requesterGroups }));
     const stack = new NetworkStack(app, stackNames.network(config.appName, plan.region), {
       env: env(plan.region),
       config,
       plan,
-      earlier: [...networks],
+      peers,
       description: description(`network of ${plan.region} and its peering to earlier Regions`),
       terminationProtection: config.profile === 'prod',
     });
@@ -77,20 +83,20 @@ export function buildPlatform(app: App, config: PlatformConfig): Platform {
   }
 
   const regional: RegionalStack[] = [];
-  networks.forEach((networkStack, index) => {
+  networks.forEach((networkStack) => {
     const plan = networkStack.plan;
-    const later = networks.slice(index + 1);
     const stack = new RegionalStack(app, stackNames.regional(config.appName, plan.region), {
       env: env(plan.region),
       config,
       plan,
       networkStack,
-      returnPeerings: later.map((other) => {
+      returnPeerings: links.filter((link) => link.accepter === plan.region).map((link) => {
+        const other = networks.find((candidate) => candidate.region === link.requester)!;
         const request = other.peerings.get(plan.region);
         if (request === undefined) {
           throw new Error(`${other.stackName} has no peering to ${plan.region}`);
         }
-        return { region: other.region, vpcCidr: other.plan.vpcCidr, connectionId: request.connection.ref };
+        return { region: other.region, vpcCidr: other.plan.vpcCidr, connectionId: request.connection.ref, routeGroups: link.accepterGroups };
       }),
       globalDatabases: { catalog: globalData.catalog, orders: globalData.orders },
       recoveryControls: trafficControl.controls,

@@ -1,4 +1,5 @@
 import { ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -12,6 +13,7 @@ import { AuroraMember } from '../data/aurora-member';
 import { MasterSecretRotation } from '../data/rotation/master-secret-rotation';
 import { LocalCartsReplica } from '../data/carts-table';
 import { CATALOG_ENGINE, ORDERS_ENGINE, cartsTableName, memberClusterIdentifier } from '../data/engines';
+import { memberRouting, type RoutedGroup } from '../data/routing';
 import type { GlobalDatabase } from '../data/global-database';
 import { LoadBalancer } from '../ingress/load-balancer';
 import { OrderEventsBroker } from '../messaging/order-events-broker';
@@ -19,15 +21,18 @@ import type { Network } from '../network/network';
 import { PeeringReturnRoutes, peeredRouteTableIds } from '../network/peering';
 import { ComputeCluster } from '../services/compute-cluster';
 import { RetailServices } from '../services/retail-services';
-import { runbookNames, storeUrlParameterName, topologyParameterName, type GlobalDatabaseTopology, type PlatformTopology } from '../topology/topology';
+import { runbookNames, storeUrlParameterName, topologyParameterName, type DatabaseName, type GlobalDatabaseTopology, type PlatformTopology } from '../topology/topology';
 import type { RecoveryControls } from '../traffic/recovery-controls';
 import type { NetworkStack } from './network-stack';
 import { RegionalEntry } from '../traffic/regional-entry';
+import { InitialRoutingState } from '../traffic/initial-state/initial-routing-state';
 import { RegionalRunbooks } from '../runbooks/runbooks';
 import { RestoreAndReconcile } from '../reconcile/restore-and-reconcile';
 import { PeakCapacity } from '../capacity/peak-capacity';
 import { StoreFirewall } from '../ingress/waf';
 import { planEvents } from '../capacity/plan';
+import { RegionalBackup } from '../backup/regional-backup';
+import { RestoreTests } from '../backup/restore-tests';
 
 export interface RegionalStackProps extends StackProps {
   readonly config: PlatformConfig;
@@ -37,7 +42,7 @@ export interface RegionalStackProps extends StackProps {
   /** This Region's network stack. */
   readonly networkStack: NetworkStack;
   /** Peering connections later Regions requested to this Region's VPC: this stack adds the routes back. */
-  readonly returnPeerings: readonly { readonly region: string; readonly vpcCidr: string; readonly connectionId: string }[];
+  readonly returnPeerings: readonly { readonly region: string; readonly vpcCidr: string; readonly connectionId: string; readonly routeGroups: readonly RoutedGroup[] }[];
 }
 
 /** The Region's data stores, created before anything that connects to them. */
@@ -69,6 +74,10 @@ export class RegionalStack extends Stack {
   readonly chaos: RegionalChaos;
   readonly reconcile: RestoreAndReconcile;
   readonly ordersDatabase: AuroraMember;
+  /** AWS Backup of this Region's stores, when `backup.enabled`. */
+  readonly backup?: RegionalBackup;
+  /** Weekly restore tests of every store, when `backup.restoreTests`. */
+  readonly restoreTests?: RestoreTests;
 
   private readonly configuredAzs: readonly string[];
   private readonly config: PlatformConfig;
@@ -92,15 +101,21 @@ export class RegionalStack extends Stack {
     const data = this.addDataStores(props.globalDatabases, dataKey);
     this.catalogDatabase = data.catalog;
     this.ordersDatabase = data.orders;
-    this.addSecretRotation();
+    const rotations = this.addSecretRotation();
     this.services = this.addServices(compute, data);
+    this.startServicesAfterWhatTheyUse(compute, data, rotations);
+    this.orderFirstStart();
     this.addPeakCapacity(data);
-    this.addRouting(props.recoveryControls);
+    const routing = this.addRouting(props.recoveryControls);
+    this.turnRoutingOnOnceServing(props.recoveryControls, routing);
 
     const storeUrl = `${this.loadBalancer.protocol}://${this.loadBalancer.regionalHostName}`;
     this.observability = this.addObservability(props.recoveryControls, compute, data, storeUrl);
     this.addFirewall();
     this.chaos = this.addChaos(compute);
+    const { backup, restoreTests } = this.addBackup(dataKey);
+    if (backup !== undefined) this.backup = backup;
+    if (restoreTests !== undefined) this.restoreTests = restoreTests;
     this.reconcile = this.addRestoreAndReconcile(props, dataKey);
     this.runbooks = this.addRunbooks(props);
 
@@ -110,10 +125,9 @@ export class RegionalStack extends Stack {
 
   /** Routes back over the peering connections later Regions requested to this VPC. */
   private addPeeringReturnRoutes(returnPeerings: RegionalStackProps['returnPeerings']): void {
-    const routeTableIds = peeredRouteTableIds(this.network.vpc);
     for (const peering of returnPeerings) {
       new PeeringReturnRoutes(this, `PeeringRoutes-${peering.region}`, {
-        routeTableIds,
+        routeTableIds: peeredRouteTableIds(this.network.vpc, peering.routeGroups),
         peerVpcCidr: peering.vpcCidr,
         connectionId: peering.connectionId,
       });
@@ -154,7 +168,7 @@ export class RegionalStack extends Stack {
       engineVersion: config.broker.engineVersion,
       key: dataKey,
     });
-    const remoteApplicationCidrs = config.regions.filter((other) => other.region !== plan.region).flatMap((other) => other.applicationSubnetCidrs);
+
     const member = (id: string, database: GlobalDatabase, spec: typeof CATALOG_ENGINE): AuroraMember =>
       new AuroraMember(this, id, {
         appName: config.appName,
@@ -163,11 +177,11 @@ export class RegionalStack extends Stack {
         role: plan.isPrimary ? 'primary' : 'secondary',
         secretArn: database.secretArnIn(plan.region),
         writerEndpointAddress: database.writerEndpointAddress,
+        ...memberRouting(config, plan.region, spec.name),
         vpc,
         subnets: dataSubnets,
         key: dataKey,
         sizing: config.database,
-        remoteApplicationCidrs,
       });
     const catalog = member('CatalogDatabase', globalDatabases.catalog, CATALOG_ENGINE);
     const orders = member('OrdersDatabase', globalDatabases.orders, ORDERS_ENGINE);
@@ -176,10 +190,12 @@ export class RegionalStack extends Stack {
 
   /**
    * Master secrets rotate in the primary Region, where the secrets are writable; the function
-   * sits in the application subnets, which every Region's database admits over the peering.
+   * sits in the application subnets, which every other Region's member admits over the peering
+   * (it reaches the writer through the global writer endpoint, wherever the writer is).
    */
-  private addSecretRotation(): void {
-    if (!this.plan.isPrimary) return;
+  private addSecretRotation(): Partial<Record<DatabaseName, MasterSecretRotation>> {
+    const rotations: Partial<Record<DatabaseName, MasterSecretRotation>> = {};
+    if (!this.plan.isPrimary) return rotations;
     for (const [id, member, spec] of [
       ['CatalogSecretRotation', this.catalogDatabase, CATALOG_ENGINE],
       ['OrdersSecretRotation', this.ordersDatabase, ORDERS_ENGINE],
@@ -194,7 +210,9 @@ export class RegionalStack extends Stack {
       });
       member.allowFrom(rotation, `${spec.name} master secret rotation`);
       rotation.schedule.node.addDependency(member);
+      rotations[spec.name] = rotation;
     }
+    return rotations;
   }
 
   private addServices(compute: ComputeCluster, data: DataLayer): RetailServices {
@@ -216,6 +234,17 @@ export class RegionalStack extends Stack {
       logRetentionDays: config.logRetentionDays,
       minHealthyPercent: config.profile === 'prod' ? 100 : 50,
     });
+  }
+
+  /**
+   * First start in the Region that creates the global databases: the readers wait for catalog and
+   * orders, so the reader endpoint (their endpoint, lib/data/routing.ts) still resolves to the
+   * writer while the images create their schema and seed data.
+   */
+  private orderFirstStart(): void {
+    if (!this.plan.isPrimary) return;
+    this.catalogDatabase.createReadersAfter(this.services.services.catalog.service);
+    this.ordersDatabase.createReadersAfter(this.services.services.orders.service);
   }
 
   /** Peak events: the same plan in every Region, the standby included (it must carry the peak alone after a failover). */
@@ -251,6 +280,30 @@ export class RegionalStack extends Stack {
     });
   }
 
+  /**
+   * Nothing starts before what it uses: a task that finds no writer, cache or broker exits, and
+   * the deployment circuit breaker then rolls the whole stack back. Every service pulls through
+   * the ECR cache rule; catalog and orders wait for their member's instances (the writer in the
+   * primary Region) and the first rotation of their master secret; orders for its broker;
+   * checkout for its cache. Carts' table and the master secrets come from the global-data stack,
+   * which deploys first.
+   */
+  private startServicesAfterWhatTheyUse(compute: ComputeCluster, data: DataLayer, rotations: Partial<Record<DatabaseName, MasterSecretRotation>>): void {
+    const { catalog, orders, checkout } = this.services.services;
+    for (const service of Object.values(this.services.services)) {
+      service.service.node.addDependency(compute.pullThroughCacheRule);
+    }
+    // The first instance only: in the Region that creates the global database the readers wait
+    // for the services (orderFirstStart), so the reader endpoint reaches the writer at first start.
+    catalog.service.node.addDependency(data.catalog.writerInstance);
+    orders.service.node.addDependency(data.orders.writerInstance);
+    orders.service.node.addDependency(data.broker.broker, data.broker.credentials);
+    checkout.service.node.addDependency(data.cache.replicationGroup, data.cache.urlSecret);
+    for (const [user, rotation] of [[catalog, rotations.catalog], [orders, rotations.orders]] as const) {
+      if (rotation !== undefined) user.service.node.addDependency(rotation.schedule);
+    }
+  }
+
   /** This Region's routing-control health check and its Route 53 records. */
   private addRouting(recoveryControls: RecoveryControls): RegionalEntry {
     const { config, plan } = this;
@@ -270,6 +323,23 @@ export class RegionalStack extends Stack {
     });
   }
 
+  /**
+   * A serving Region's routing control goes On once, when this stack is created, after its
+   * Route 53 records and its services exist (active-standby: the primary; active-active: every
+   * Region). Other Regions stay Off as ARC creates them.
+   */
+  private turnRoutingOnOnceServing(recoveryControls: RecoveryControls, routing: RegionalEntry): void {
+    if (this.config.routingMode === 'active-standby' && !this.plan.isPrimary) return;
+    const initial = new InitialRoutingState(this, 'InitialRoutingState', {
+      routingControlArn: routing.routingControlArn,
+      desiredState: 'On',
+      clusterEndpoints: recoveryControls.clusterEndpoints,
+      logKey: this.logsKey,
+      logRetentionDays: this.config.logRetentionDays,
+    });
+    initial.resource.node.addDependency(routing, this.services);
+  }
+
   private addObservability(recoveryControls: RecoveryControls, compute: ComputeCluster, data: DataLayer, storeUrl: string): RegionalObservability {
     const { config, plan } = this;
     return new RegionalObservability(this, 'Observability', {
@@ -277,6 +347,7 @@ export class RegionalStack extends Stack {
       region: plan.region,
       regions: this.regionNames(),
       profile: config.profile,
+      serverAccessLogs: this.loadBalancer.accessLogBucket,
       ...(config.domainName !== undefined ? { domainName: config.domainName } : {}),
       ...(config.alarmEmail !== undefined ? { alarmEmail: config.alarmEmail } : {}),
       canaryIntervalMinutes: config.observability.canaryIntervalMinutes,
@@ -320,6 +391,48 @@ export class RegionalStack extends Stack {
     });
   }
 
+  /** AWS Backup of this Region's stores and their restore tests, when configured. */
+  private addBackup(dataKey: kms.IKey): { backup?: RegionalBackup; restoreTests?: RestoreTests } {
+    const { config } = this;
+    if (!config.backup.enabled) return {};
+    const cartsArn = this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: cartsTableName(config.appName) });
+    const backup = new RegionalBackup(this, 'Backup', {
+      appName: config.appName,
+      regions: this.regionNames(),
+      settings: config.backup,
+      key: dataKey,
+      alarmTopic: this.observability.topic,
+      stores: [
+        { name: CATALOG_ENGINE.name, kind: 'aurora', arn: this.catalogDatabase.clusterArn },
+        { name: ORDERS_ENGINE.name, kind: 'aurora', arn: this.ordersDatabase.clusterArn },
+        { name: 'carts', kind: 'dynamodb', arn: cartsArn },
+      ],
+    });
+    if (!config.backup.restoreTests) return { backup };
+    const restoreTests = new RestoreTests(this, 'RestoreTests', {
+      appName: config.appName,
+      vault: backup.vault,
+      role: backup.role,
+      databases: ([[this.catalogDatabase, CATALOG_ENGINE], [this.ordersDatabase, ORDERS_ENGINE]] as const).map(([member, spec]) => ({
+        name: spec.name,
+        kind: 'aurora' as const,
+        arn: member.clusterArn,
+        engine: spec.engine,
+        databaseName: member.databaseName,
+        secret: member.credentials,
+        allowFrom: (peer: ec2.IConnectable, description: string) => member.allowFrom(peer, description),
+      })),
+      table: { name: 'carts', kind: 'dynamodb', arn: cartsArn },
+      tolerancePercent: config.backup.rowCountTolerancePercent,
+      vpc: this.network.vpc,
+      subnets: this.network.applicationSubnets,
+      logKey: this.logsKey,
+      logRetentionDays: config.logRetentionDays,
+      alarmTopic: this.observability.topic,
+    });
+    return { backup, restoreTests };
+  }
+
   private addRestoreAndReconcile(props: RegionalStackProps, dataKey: kms.IKey): RestoreAndReconcile {
     const { config } = this;
     const memberTopology = new Map(this.globalDatabaseTopology(props).map((database) => [database.name, database]));
@@ -330,6 +443,7 @@ export class RegionalStack extends Stack {
       applicationSubnets: this.network.applicationSubnets,
       dataSubnets: this.network.dataSubnets,
       dataKey,
+      serverAccessLogs: this.loadBalancer.accessLogBucket,
       logKey: this.logsKey,
       logRetentionDays: config.logRetentionDays,
       notificationTopic: this.observability.topic,

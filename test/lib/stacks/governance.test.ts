@@ -87,4 +87,109 @@ describe.each(CONFIGURATIONS)('governance controls: %s', (_name, input) => {
       }
     });
   });
+  describe('KMS', () => {
+    test('every key rotates and lets nobody create a grant that is not for an AWS resource', () => {
+      for (const stack of stacks) {
+        for (const [id, props] of ofType(stack, 'AWS::KMS::Key')) {
+          expect({ stack: stack.name, id, rotation: props.EnableKeyRotation }).toEqual({ stack: stack.name, id, rotation: true });
+          const statements = (props.KeyPolicy as { Statement: Json[] }).Statement;
+          expect(statements).toContainEqual(
+            expect.objectContaining({
+              Effect: 'Deny',
+              Principal: { AWS: '*' },
+              Action: 'kms:CreateGrant',
+              Condition: { Bool: { 'kms:GrantIsForAWSResource': 'false' } },
+            }),
+          );
+        }
+      }
+    });
+
+    test('IAM statements that allow kms:CreateGrant require kms:GrantIsForAWSResource', () => {
+      const policyDocuments = (stack: StackTemplate): Json[] => [
+        ...ofType(stack, 'AWS::IAM::Policy').map(([, p]) => p.PolicyDocument as Json),
+        ...ofType(stack, 'AWS::IAM::ManagedPolicy').map(([, p]) => p.PolicyDocument as Json),
+        ...ofType(stack, 'AWS::IAM::Role').flatMap(([, p]) => ((p.Policies ?? []) as { PolicyDocument: Json }[]).map((inline) => inline.PolicyDocument)),
+      ];
+      let grants = 0;
+      for (const stack of stacks) {
+        for (const document of policyDocuments(stack)) {
+          for (const statement of document.Statement as Json[]) {
+            const actions = ([] as unknown[]).concat(statement.Action);
+            if (statement.Effect !== 'Allow' || !actions.some((a) => a === 'kms:CreateGrant' || a === 'kms:*')) continue;
+            grants += 1;
+            expect({ stack: stack.name, sid: statement.Sid, actions, bool: (statement.Condition as Json | undefined)?.Bool }).toEqual({
+              stack: stack.name,
+              sid: statement.Sid,
+              actions: ['kms:CreateGrant'],
+              bool: { 'kms:GrantIsForAWSResource': 'true' },
+            });
+          }
+        }
+      }
+      expect(grants).toBeGreaterThan(0);
+    });
+  });
+  describe('S3', () => {
+    const ACCESS_LOG_BUCKET = /^EntryAccessLogs/;
+
+    test('one access-log bucket per regional stack; every other bucket logs its server accesses there, under its own prefix', () => {
+      for (const stack of stacks) {
+        const buckets = ofType(stack, 'AWS::S3::Bucket');
+        const accessLogs = buckets.filter(([id]) => ACCESS_LOG_BUCKET.test(id));
+        expect({ stack: stack.name, accessLogBuckets: accessLogs.length }).toEqual({ stack: stack.name, accessLogBuckets: buckets.length > 0 ? 1 : 0 });
+        const prefixes = new Set<unknown>();
+        for (const [id, props] of buckets.filter(([bucketId]) => !ACCESS_LOG_BUCKET.test(bucketId))) {
+          const logging = props.LoggingConfiguration as { DestinationBucketName?: unknown; LogFilePrefix?: unknown } | undefined;
+          expect({ stack: stack.name, id, destination: target(logging?.DestinationBucketName) }).toEqual({ stack: stack.name, id, destination: accessLogs[0]![0] });
+          prefixes.add(logging?.LogFilePrefix);
+        }
+        expect(prefixes.size).toBe(buckets.length - accessLogs.length);
+      }
+    });
+
+    test('every bucket except the access-log bucket is encrypted with a customer-managed key; the access-log bucket with SSE-S3', () => {
+      for (const stack of stacks) {
+        for (const [id, props] of ofType(stack, 'AWS::S3::Bucket')) {
+          const byDefault = ((props.BucketEncryption as { ServerSideEncryptionConfiguration: { ServerSideEncryptionByDefault: Json }[] }).ServerSideEncryptionConfiguration)[0]!.ServerSideEncryptionByDefault;
+          if (ACCESS_LOG_BUCKET.test(id)) {
+            // Load balancer access logs and S3 server access logs are delivered only to SSE-S3 buckets.
+            expect(byDefault).toEqual({ SSEAlgorithm: 'AES256' });
+          } else {
+            expect({ stack: stack.name, id, algorithm: byDefault.SSEAlgorithm, key: target(byDefault.KMSMasterKeyID) !== undefined }).toEqual({ stack: stack.name, id, algorithm: 'aws:kms', key: true });
+          }
+        }
+      }
+    });
+
+    test('every bucket is versioned, blocks public access, has a lifecycle, is retained and refuses requests without TLS', () => {
+      for (const stack of stacks) {
+        const policies = ofType(stack, 'AWS::S3::BucketPolicy');
+        for (const [id, props] of ofType(stack, 'AWS::S3::Bucket')) {
+          const resource = resources(stack).find(([logicalId]) => logicalId === id)![1] as Resource & { DeletionPolicy?: string };
+          expect({ stack: stack.name, id, deletion: resource.DeletionPolicy }).toEqual({ stack: stack.name, id, deletion: 'Retain' });
+          expect(props.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+          expect(props.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+          expect(((props.LifecycleConfiguration as { Rules?: unknown[] } | undefined)?.Rules ?? []).length).toBeGreaterThan(0);
+          const policy = policies.find(([, p]) => target(p.Bucket) === id)?.[1];
+          expect((policy?.PolicyDocument as { Statement: Json[] } | undefined)?.Statement).toContainEqual(
+            expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          );
+        }
+      }
+    });
+
+    test('the access-log bucket admits S3 log delivery only from its own stack\'s buckets, each under its prefix', () => {
+      for (const stack of stacks) {
+        const accessLogs = ofType(stack, 'AWS::S3::Bucket').find(([id]) => ACCESS_LOG_BUCKET.test(id));
+        if (accessLogs === undefined) continue;
+        const policy = ofType(stack, 'AWS::S3::BucketPolicy').find(([, p]) => target(p.Bucket) === accessLogs[0])![1];
+        const deliveries = (policy.PolicyDocument as { Statement: Json[] }).Statement.filter((st) => JSON.stringify(st.Principal) === JSON.stringify({ Service: 'logging.s3.amazonaws.com' }));
+        expect(deliveries.length).toBe(ofType(stack, 'AWS::S3::Bucket').length - 1);
+        for (const delivery of deliveries) {
+          expect(delivery.Condition).toEqual({ ArnLike: { 'aws:SourceArn': expect.anything() }, StringEquals: { 'aws:SourceAccount': expect.anything() } });
+        }
+      }
+    });
+  });
 });
