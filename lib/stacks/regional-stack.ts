@@ -209,7 +209,8 @@ export class RegionalStack extends Stack {
         logRetentionDays: this.config.logRetentionDays,
       });
       member.allowFrom(rotation, `${spec.name} master secret rotation`);
-      rotation.schedule.node.addDependency(member);
+      // The writer only: the readers wait for the services, which wait for the first rotation.
+      rotation.schedule.node.addDependency(member.writerInstance, member.securityGroup);
       rotations[spec.name] = rotation;
     }
     return rotations;
