@@ -46,7 +46,7 @@ export function capacityReport(config: PlatformConfig, prices: PriceList, source
       ...SERVICE_NAMES.map((name) => `| ${name} tasks | ${config.services[name].minCount} | ${plan.tasks[name]} | ${config.services[name].maxCount} |`),
       ...(plan.acus !== undefined
         ? PLANNED_DATABASES.map((name) => `| ${name} database ACUs (per instance) | ${config.database.serverlessMinCapacity} | ${plan.acus![name]} | ${config.database.serverlessMaxCapacity} |`)
-        : [`| databases | ${config.database.instanceClass} | unchanged (provisioned: readers serve no application traffic) | |`]),
+        : [`| databases | ${config.database.instanceClass} | unchanged (provisioned: size database.readers and instanceClass for the peak) | |`]),
       `| load balancer LCUs (reservation) | none | ${plan.loadBalancerCapacityUnits} | |`,
       '',
       '| Cost of the event | per Region | all Regions |',

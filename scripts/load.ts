@@ -27,6 +27,8 @@ export interface LoadRequest {
   readonly target: string;
   readonly profile: 'smoke' | 'peak';
   readonly output?: string;
+  /** Only this scenario of load/store.yml (the smoke test runs each journey on its own). */
+  readonly scenario?: string;
 }
 
 export class LoadUsageError extends Error {}
@@ -60,7 +62,12 @@ export function parseLoadArgs(argv: readonly string[]): LoadRequest | 'help' {
 
 /** Artillery's command line for a request. */
 export function artilleryArgs(request: LoadRequest): string[] {
-  return ['run', '--target', request.target, '--environment', request.profile, ...(request.output !== undefined ? ['--output', request.output] : []), SCENARIO];
+  return [
+    'run', '--target', request.target, '--environment', request.profile,
+    ...(request.output !== undefined ? ['--output', request.output] : []),
+    ...(request.scenario !== undefined ? ['--scenario-name', request.scenario] : []),
+    SCENARIO,
+  ];
 }
 
 /** Runs Artillery; resolves to its exit code. A run longer than `deadlineMs` is stopped (exit 124). */

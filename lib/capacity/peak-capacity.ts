@@ -35,8 +35,10 @@ export interface PeakCapacityProps {
  *  - the load balancer's LCU reservation (`ModifyCapacityReservation`: CloudFormation's
  *    `MinimumLoadBalancerCapacity` is static, so a one-time EventBridge schedule sets and resets it);
  *  - each Aurora Serverless v2 member's minimum ACUs (`ModifyDBCluster`, one-time schedules).
- * Provisioned Aurora members get no scheduled change: every service connects to the global writer
- * endpoint, so readers serve no application traffic, and the writer's class is changed by a deploy.
+ * Provisioned Aurora members get no scheduled change yet: since database routing became
+ * Region-confined (catalog and orders read through their Region's member), more readers would
+ * add read capacity, but scheduling them (App Auto Scaling `rds:cluster:ReadReplicaCount`) is not
+ * built: size `database.readers` and the instance class for the peak (docs/peak-events.md).
  */
 export class PeakCapacity extends Construct {
   /** Absent when there are no events. */
