@@ -44,7 +44,8 @@ export class CheckoutCache extends Construct implements CacheBinding {
         includeSpace: false,
         passwordLength: 64,
       },
-      removalPolicy: RemovalPolicy.RETAIN,
+      encryptionKey: props.key,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     Validations.of(this.authToken).acknowledge({
       id: 'AwsSolutions-SMG4',
@@ -104,7 +105,8 @@ export class CheckoutCache extends Construct implements CacheBinding {
           this.replicationGroup.attrPrimaryEndPointPort,
         ]),
       ),
-      removalPolicy: RemovalPolicy.RETAIN,
+      encryptionKey: props.key,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     Validations.of(this.urlSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
