@@ -34,7 +34,7 @@ function main(): void {
     process.stderr.write(`Note: no account configured; using the placeholder ${config.account}. Templates are for review; set "account" or AWS credentials to deploy.\n`);
   }
 
-  buildPlatform(app, config);
+  buildPlatform(app, config, typeof configPath === 'string' ? { configFile: configPath } : {});
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   app.synth();
 }

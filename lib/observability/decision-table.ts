@@ -28,7 +28,7 @@ export const DECISION_TABLE: readonly AlarmDecision[] = [
   {
     alarm: 'writer-health',
     severity: 'page',
-    means: 'Orders cannot be placed through this Region: the order canary (the only one that writes through the Aurora PostgreSQL global writer and this Region\'s broker) failed twice in a row.',
+    means: 'Orders cannot be placed through this Region: the order canary (the only one that writes: to the Aurora PostgreSQL writer, forwarded from this Region\'s member, and to this Region\'s broker) failed twice in a row.',
     action: 'In every Region: the writer is lost; `status` shows where it is. If that Region has `region-impaired` too, `failover --to <healthy Region>`; otherwise investigate the orders database before failing over. In this Region only: its broker, checkout or orders service, not the writer; no failover.',
   },
   {

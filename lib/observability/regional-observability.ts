@@ -124,7 +124,7 @@ interface CanarySpec {
  * a small function publishing which Region's routing control is On.
  *
  * Two kinds of canary keep "this Region is impaired" apart from "a dependency elsewhere is":
- * read-path canaries (home, catalog, cart: nothing that writes through the Aurora global writer)
+ * read-path canaries (home, catalog, cart: nothing that writes: every step is served by this Region's own stores)
  * probe this Region, every other Region and the global name; one low-frequency order canary per
  * Region places a synthetic order through this Region's store, and its alarm is the writer's
  * health as seen from here. "Region impaired" needs two independent signals: the read-path canary
@@ -313,7 +313,7 @@ export class RegionalObservability extends Construct {
       {
         target: { kind: 'orders' }, key: 'orders', alarm: 'writer-health', journey: 'order', intervalMinutes: orderCanaryIntervalMinutes,
         missingData: cloudwatch.TreatMissingData.BREACHING,
-        description: `Writer health as seen from ${region}: a synthetic order through the store in ${region} (checkout, orders, the Aurora PostgreSQL global writer, this Region's broker) failed twice in a row. In every Region at once: the writer is lost.`,
+        description: `Writer health as seen from ${region}: a synthetic order through the store in ${region} (checkout, orders, the Aurora PostgreSQL writer reached through this Region's member, this Region's broker) failed twice in a row. In every Region at once: the writer is lost.`,
       },
     ];
   }

@@ -6,6 +6,7 @@ import { Checks, payloadOf, runSpan, stepOf, stepSpan } from './checks';
 import type { Execution } from './engine';
 import { ARC_ENDPOINT_REGIONS } from './fake-arc';
 import { CONTROLS, DrillPlatform, EAST, ScenarioSetup, WEST } from './platform';
+import { whatWorksIn, type Capabilities } from './model/what-survives';
 
 /**
  * The drill's scenarios: the end-to-end sequence, then one fault per scenario. Each one
@@ -35,6 +36,12 @@ function faultyFirst(...regions: string[]): string[] {
 
 function writers(platform: DrillPlatform): Record<string, string | undefined> {
   return Object.fromEntries(platform.world.databases.map((d) => [d.name, d.writerRegion()]));
+}
+
+/** What customers can do through `region`'s store now (default routing: forwarding). */
+function survivors(platform: DrillPlatform, region: string): Capabilities {
+  const byName = (name: string) => platform.world.databases.find((d) => d.name === name)!;
+  return whatWorksIn(platform.world, { catalog: byName('catalog'), orders: byName('orders') }, region, 'forwarding');
 }
 
 function controls(platform: DrillPlatform): Record<string, string | undefined> {
@@ -188,7 +195,9 @@ export const SCENARIOS: readonly Scenario[] = [
       platform.rds[EAST].inject('silent');
       platform.ssm[EAST].inject('silent');
       platform.arc.endpoint('us-east-1').inject('silent');
+      check.equal(survivors(platform, WEST), { browse: true, carts: true, checkout: false }, 'what survives in us-west-2 before the failover: browse and carts (its own member and replica), not checkout');
       const run = await failoverSucceeds(platform, check, { trafficRealMs: ARC_REQUEST_MS + 2_000, runClockMs: MOVE_CLOCK_MS + 2 * ARC_REQUEST_MS + 5_000 });
+      check.equal(survivors(platform, WEST), { browse: true, carts: true, checkout: true }, 'after the failover us-west-2 takes orders with no reconfiguration');
       check.equal(platform.rds[EAST].count(), 0, 'the runbook never called the failed Region\'s RDS');
       check.equal(
         platform.world.databases.map((d) => d.listedWriterRegions().sort()),

@@ -6,7 +6,7 @@
  *   writer, so it tells whether *this* Region serves, whichever Region holds the writer.
  * - `order`: the read path, then start a checkout (checkout service and its Valkey cache) →
  *   shipping → delivery → payment, which submits the order (orders service, the Aurora PostgreSQL
- *   global writer and the Region's RabbitMQ broker): the writer's health as seen from a Region.
+ *   writer, forwarded from the Region's member, and the Region's RabbitMQ broker): the writer's health as seen from a Region.
  *
  * The ui has no read-only orders page, so submitting an order is the only way to exercise orders
  * through the ui. Canary orders carry a recognisable address (see SYNTHETIC_ORDER) so that reports

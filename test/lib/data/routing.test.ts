@@ -102,6 +102,16 @@ function checkForwardingRouting(name: string, platform: PlatformTemplates): void
       }
     });
 
+    test('catalog and orders start only once their member has its first instance, in every role', () => {
+      for (const t of platform.regional) {
+        for (const [database, service] of [['Catalog', 'ServicesCatalogService'], ['Orders', 'ServicesOrdersService']] as const) {
+          const services = resources(t, 'AWS::ECS::Service').filter(([id]) => id.startsWith(service));
+          expect(services).toHaveLength(1);
+          expect(services[0]![1].DependsOn ?? []).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^${database}DatabaseInstance1`))]));
+        }
+      }
+    });
+
     test('peering only between the primary Region and each other Region, routed between its application subnets and their data subnets', () => {
       const [first, ...later] = platform.networks;
       first!.resourceCountIs('AWS::EC2::VPCPeeringConnection', 0);
