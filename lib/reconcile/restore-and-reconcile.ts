@@ -393,6 +393,7 @@ export class RestoreAndReconcile extends Construct implements ec2.IConnectable {
       ],
     });
 
+    const automationExecutions = stack.formatArn({ service: 'ssm', resource: 'automation-execution', resourceName: '*' });
     const cleanup = this.runtimeFunction('Cleanup', 'cleanup.ts', {
       description: 'Restore-and-reconcile: deletes the temporary instance, cluster and copied snapshot of one execution',
       timeout: Duration.seconds(280),
@@ -409,12 +410,16 @@ export class RestoreAndReconcile extends Construct implements ec2.IConnectable {
           resources: [managedSecretArn],
           conditions: { StringEquals: { 'secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn': temporaryClusterArns } },
         }),
+        // Leftovers of an earlier run are deleted only once its execution finished.
+        new iam.PolicyStatement({ sid: 'ReadEarlierExecutionStatus', actions: ['ssm:GetAutomationExecution'], resources: [automationExecutions] }),
       ],
-      wildcards: [{ resource: managedSecretArn, reason: 'RDS names managed secrets rds!cluster-<random>; only those tagged with a temporary cluster\'s ARN are allowed (resource tag condition).' }],
+      wildcards: [
+        { resource: managedSecretArn, reason: 'RDS names managed secrets rds!cluster-<random>; only those tagged with a temporary cluster\'s ARN are allowed (resource tag condition).' },
+        { resource: automationExecutions, reason: 'Reads the status of the execution that tagged a leftover resource; its id is known only from the tag at run time (read-only).' },
+      ],
     });
 
     const reportPrefixArn = this.reportBucket.arnForObjects(`${REPORTS}/*`);
-    const automationExecutions = stack.formatArn({ service: 'ssm', resource: 'automation-execution', resourceName: '*' });
     const report = this.runtimeFunction('Report', 'report.ts', {
       description: 'Restore-and-reconcile: report summary, comparison failure and the run\'s outcome',
       timeout: Duration.seconds(60),
@@ -499,8 +504,8 @@ export class RestoreAndReconcile extends Construct implements ec2.IConnectable {
           conditions: { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } },
         }),
         new iam.PolicyStatement({
-          sid: 'WatchComparisonTask',
-          actions: ['ecs:DescribeTasks'],
+          sid: 'WatchAndStopComparisonTask',
+          actions: ['ecs:DescribeTasks', 'ecs:StopTask'],
           resources: [stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${this.cluster.clusterName}/*` })],
           conditions: { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } },
         }),
@@ -523,7 +528,7 @@ export class RestoreAndReconcile extends Construct implements ec2.IConnectable {
       },
       {
         id: wildcardResourceFinding(automationPolicy, stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${this.cluster.clusterName}/*` })),
-        reason: 'Task ids are known only once RunTask started the task; DescribeTasks is read-only and limited to this cluster (ecs:cluster).',
+        reason: 'Task ids are known only once RunTask started the task; DescribeTasks and StopTask (timeout, failure, cancel) are limited to this cluster (ecs:cluster).',
       },
     );
 

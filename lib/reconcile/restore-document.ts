@@ -101,6 +101,7 @@ export interface ReconcileDocumentOptions {
 const ref = (name: string): string => `{{ ${name} }}`;
 const EXECUTION_ID = ref('automation:EXECUTION_ID');
 const CLEANUP = `step:${STEP.cleanup}`;
+const STOP_TASK = `step:${STEP.stopRun}`;
 const OUTCOME = `step:${STEP.outcome}`;
 
 /** `${appName}-reconcile-{{ Database }}`: the native steps' form of runtime/names.ts temporaryName(). */
@@ -128,6 +129,11 @@ function guarded(step: Omit<ReconcileStep, 'onFailure' | 'onCancel'>): Reconcile
   return { ...step, onFailure: CLEANUP, onCancel: CLEANUP };
 }
 
+/** A step while the comparison task may run: a timeout, failure or cancel stops the task first. */
+function taskGuarded(step: Omit<ReconcileStep, 'onFailure' | 'onCancel'>): ReconcileStep {
+  return { ...step, onFailure: STOP_TASK, onCancel: STOP_TASK };
+}
+
 function api(name: string, service: 'rds' | 'ecs' | 'sns', apiName: string, parameters: Record<string, unknown>, extra: Omit<ReconcileStep, 'name' | 'action' | 'inputs'>): ReconcileStep {
   return { name, action: 'aws:executeAwsApi', ...extra, inputs: { Service: service, Api: apiName, ...parameters } };
 }
@@ -153,6 +159,28 @@ export function restoreAndReconcileDocument(options: ReconcileDocumentOptions): 
   const topic = options.notificationTopicArn;
 
   const steps: ReconcileStep[] = [
+    lambda(STEP.leftovers, options.functions.cleanup, { ...base, operation: 'leftovers-start' }, {
+      description:
+        'Deletes what an earlier, finished execution left behind (e.g. cancelled while RDS was creating its cluster), found by the execution tag. ' +
+        'A still running execution\'s resources are never touched: the run stops, naming it.',
+      onFailure: 'Abort',
+      maxAttempts: 2,
+      nextStep: STEP.waitLeftovers,
+    }),
+    lambda(STEP.waitLeftovers, options.functions.cleanup, { ...base, operation: 'leftovers-wait', started: ref(`${STEP.leftovers}.Payload`) }, {
+      description: 'Polls those deletions for up to four minutes per call; fails at the cleanup deadline, naming what is left.',
+      onFailure: 'Abort',
+      timeoutSeconds: 300,
+      maxAttempts: 2,
+      nextStep: STEP.checkLeftovers,
+    }),
+    {
+      name: STEP.checkLeftovers,
+      action: 'aws:branch',
+      description: 'Loops while leftovers are still being deleted.',
+      onFailure: 'Abort',
+      inputs: { Choices: [{ NextStep: STEP.waitLeftovers, Variable: ref(`${STEP.waitLeftovers}.Payload`), Contains: CLEANUP_PENDING }], Default: STEP.find },
+    },
     lambda(STEP.find, options.functions.find, { ...base, oldPrimaryRegion: ref('OldPrimaryRegion'), snapshotArn: ref('SnapshotArn'), dryRun: ref('DryRun') }, {
       description:
         'Read-only preflight and discovery: this Region must hold the writer; no earlier run may be left over; in OldPrimaryRegion, ' +
@@ -299,7 +327,7 @@ export function restoreAndReconcileDocument(options: ReconcileDocumentOptions): 
         nextStep: STEP.run,
       }),
     ),
-    guarded(
+    taskGuarded(
       api(
         STEP.run,
         'ecs',
@@ -337,14 +365,14 @@ export function restoreAndReconcileDocument(options: ReconcileDocumentOptions): 
         },
       ),
     ),
-    guarded(
+    taskGuarded(
       wait(STEP.waitRun, 'ecs', 'DescribeTasks', { cluster: options.ecsClusterArn, tasks: [ref(`${STEP.run}.TaskArn`)] }, '$.tasks[0].lastStatus', ['STOPPED'], {
         description: 'Waits until the comparison task stops (tens of millions of rows take hours).',
         timeoutSeconds: options.timeouts.comparisonSeconds,
         nextStep: STEP.readRun,
       }),
     ),
-    guarded(
+    taskGuarded(
       api(STEP.readRun, 'ecs', 'DescribeTasks', { cluster: options.ecsClusterArn, tasks: [ref(`${STEP.run}.TaskArn`)] }, {
         description: 'Reads the task\'s exit code (no exit code: the container never ran, which fails this step).',
         maxAttempts: 3,
@@ -372,6 +400,25 @@ export function restoreAndReconcileDocument(options: ReconcileDocumentOptions): 
         { description: 'Fails on purpose, naming the exit code and the task\'s logs; the cleanup runs next.', nextStep: STEP.cleanup },
       ),
     ),
+    {
+      ...api(
+        STEP.stopRun,
+        'ecs',
+        'StopTask',
+        { cluster: options.ecsClusterArn, task: ref(`${STEP.run}.TaskArn`), reason: `restore-and-reconcile ${EXECUTION_ID} timed out, failed or was cancelled` },
+        {
+          description:
+            'Reached only when waiting for the task timed out, a step after it failed, or the run was cancelled: stops the task (which would otherwise run on against both databases). ' +
+            'Stopping a task that already stopped succeeds; a failure here must not skip the cleanup.',
+          isCritical: false,
+          maxAttempts: 2,
+          timeoutSeconds: 60,
+          nextStep: STEP.cleanup,
+        },
+      ),
+      onFailure: CLEANUP,
+      onCancel: CLEANUP,
+    },
     guarded(
       lambda(STEP.summarize, options.functions.report, { ...base, operation: 'summarize' }, {
         description: 'Reads the uploaded report.json (uploaded last by the task) for its location and totals.',
@@ -461,7 +508,7 @@ export function restoreAndReconcileDocument(options: ReconcileDocumentOptions): 
         default: '',
         allowedPattern: '^[^{}]*$',
       },
-      DryRun: { type: 'Boolean', description: 'Only find and report the snapshot; create nothing.', default: false },
+      DryRun: { type: 'Boolean', description: 'Only find and report the snapshot; create nothing (leftovers of earlier, finished runs are still removed first).', default: false },
       AutomationAssumeRole: { type: 'String', description: 'Role the automation runs as (defaults to the role deployed with this runbook).', default: options.executionRoleArn },
     },
     mainSteps: steps,

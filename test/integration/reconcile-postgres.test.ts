@@ -371,6 +371,21 @@ describe('PostgreSQL: key collation proven equal (provider and version), else by
   });
 });
 
+describe('PostgreSQL: wide rows under a byte budget', () => {
+  it('compares 60 rows of ~150 KB, all changed, fetching at most ~1 MB per side at a time', async () => {
+    const pair = await createPair(
+      'postgres',
+      'pg_wide',
+      ['CREATE TABLE wide (id int PRIMARY KEY, doc text)'],
+      ["INSERT INTO wide SELECT g, repeat(md5(g::text), 4700) FROM generate_series(1, 60) g"],
+      ["INSERT INTO wide SELECT g, repeat(md5((g + 1)::text), 4700) FROM generate_series(1, 60) g", "INSERT INTO wide SELECT g, repeat('n', 150000) FROM generate_series(61, 70) g"],
+    );
+    const run = await runEngine(pair, { tuning: { fetchBytes: 1_000_000 } });
+    expect(run.tables.wide).toMatchObject({ oldRows: 60, newRows: 70, changed: 60, onlyInNew: 10, missingInNew: 0 });
+    expect(String(recordFor(run.outDir, 'wide.jsonl', 7).new?.doc)).toHaveLength(150_400);
+  });
+});
+
 describe('PostgreSQL: snapshot', () => {
   it('reads a consistent snapshot taken when the run starts', async () => {
     const pair = await createPair('postgres', 'pg_snap', ['CREATE TABLE t (id int PRIMARY KEY)', 'INSERT INTO t SELECT generate_series(1, 10)']);

@@ -30,8 +30,10 @@ export async function compareMultiset(ctx: MultisetContext): Promise<TableCounts
     ctx.onRows(co.count + cn.count);
     return counts;
   }
-  const o = ctx.oldSide.streamMultiset(ctx.oldTable, ctx.tuning.fetchSize)[Symbol.asyncIterator]();
-  const n = ctx.newSide.streamMultiset(ctx.newTable, ctx.tuning.fetchSize)[Symbol.asyncIterator]();
+  const widest = Math.max(1, ...(await Promise.all([ctx.oldSide.sampleRowBytes(ctx.oldTable), ctx.newSide.sampleRowBytes(ctx.newTable)])));
+  const page = Math.min(ctx.tuning.fetchSize, Math.max(1, Math.floor(ctx.tuning.fetchBytes / widest)));
+  const o = ctx.oldSide.streamMultiset(ctx.oldTable, page)[Symbol.asyncIterator]();
+  const n = ctx.newSide.streamMultiset(ctx.newTable, page)[Symbol.asyncIterator]();
   try {
     let [a, b] = await Promise.all([o.next(), n.next()]);
     while (!a.done || !b.done) {

@@ -499,6 +499,16 @@ export class MysqlSide implements Side {
     }
   }
 
+  async sampleRowBytes(table: TableMeta): Promise<number> {
+    const plan = this.plan(table);
+    // Binary values arrive as hex: twice their bytes.
+    const sizes = table.columns.map((c, i) => `COALESCE(LENGTH(s.v${i}), 0) * ${family(c.dataType) === 'binary' ? 2 : 1}`);
+    const [[bytes]] = await this.query(
+      `SELECT COALESCE(MAX(${sizes.join(' + ') || '0'}), 0) FROM (SELECT ${plan.values.map((v, i) => `${v} AS v${i}`).join(', ')} FROM ${plan.from} LIMIT 200) s`,
+    );
+    return Number(bytes);
+  }
+
   async multisetChecksum(table: TableMeta): Promise<Checksum> {
     const plan = this.plan(table);
     const [[count, digest]] = await this.query(

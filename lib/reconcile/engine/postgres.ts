@@ -418,6 +418,12 @@ export class PostgresSide implements Side {
     }
   }
 
+  async sampleRowBytes(table: TableMeta): Promise<number> {
+    const plan = this.plan(table);
+    const [[bytes]] = await this.query(`SELECT coalesce(max(octet_length(s::text)), 0) FROM (SELECT ${plan.values.join(', ')} FROM ${plan.from} LIMIT 200) s`);
+    return Number(bytes);
+  }
+
   async multisetChecksum(table: TableMeta): Promise<Checksum> {
     const plan = this.plan(table);
     const [[count, digest]] = await this.query(`SELECT count(*), coalesce(sum(hashtextextended(ROW(${plan.values.join(', ')})::text, 0)), 0) FROM ${plan.from}`);

@@ -18,7 +18,7 @@ import { describeTarget, parseConnectionUrl } from './url';
 import type { Diff, RowShape } from './values';
 import { toDiffRecord } from './values';
 
-const TUNING_MINIMUM: Record<keyof Tuning, number> = { chunkSize: 1, leafRows: 1, maxSplit: 2, fetchSize: 1 };
+const TUNING_MINIMUM: Record<keyof Tuning, number> = { chunkSize: 1, leafRows: 1, maxSplit: 2, fetchSize: 1, fetchBytes: 1 };
 
 export function resolveTuning(partial: Partial<Tuning> | undefined): Tuning {
   const t = { ...DEFAULT_TUNING, ...(partial ?? {}) };

@@ -45,6 +45,13 @@ export interface TableMeta {
   readonly byteOrderKeys?: boolean;
 }
 
+/** Text size of a fetched row (what it costs in memory, up to the JS string overhead). */
+export function rowBytes(values: readonly (string | null)[]): number {
+  let n = 0;
+  for (const v of values) n += v === null ? 1 : v.length + 1;
+  return n;
+}
+
 /** One distinct row of a table without primary key, with its number of copies. */
 export interface CountedRow {
   /** Hash of the row text: the order rows arrive in (code point order of this text). */
@@ -103,6 +110,8 @@ export interface Side {
    * listing may hide tables. Empty when every table can be read.
    */
   readProblems(tables: readonly TableMeta[]): Promise<string[]>;
+  /** Largest row text (bytes) among a sample of the table's first rows; 0 when empty. */
+  sampleRowBytes(table: TableMeta): Promise<number>;
   /** Whole-table checksum of a table compared as a multiset (no primary key). */
   multisetChecksum(table: TableMeta): Promise<Checksum>;
   /** Distinct rows with their copy counts, ordered by `hash` (code point order). */

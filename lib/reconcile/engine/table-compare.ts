@@ -12,14 +12,17 @@
  *    - otherwise split into up to `maxSplit` sub-ranges at keys taken from the side with
  *      more rows, whose checksums come from one grouped query per side; small differing
  *      sub-ranges are fetched together in one query per side, large ones recurse.
- * Memory is bounded by maxSplit × leafRows rows (and fetchSize when streaming), never
- * by the table size. Differences are written in range order.
+ * Memory is bounded in bytes: a fetch holds at most fetchBytes / (bytes per row) rows
+ * (and never more than maxSplit × leafRows, or fetchSize when streaming); bytes per row
+ * start from a sample of the table and rise with every fetch that returns wider rows,
+ * and a differing range with more rows than that is split further before it is fetched.
+ * Differences are written in range order.
  */
 import type { KeyOrder } from './compare';
 import { compareKeys } from './compare';
 import { fromArray, mergeRows } from './merge';
 import type { Checksum, KeyBound, KeyRange, Side, TableMeta } from './side';
-import { EMPTY_CHECKSUM, sameChecksum } from './side';
+import { EMPTY_CHECKSUM, rowBytes, sameChecksum } from './side';
 import type { Tuning } from './types';
 import type { Diff, Row } from './values';
 
@@ -53,6 +56,8 @@ class TableComparer {
   readonly counts: TableCounts = { oldRows: 0, newRows: 0, missingInNew: 0, changed: 0, onlyInNew: 0 };
   private readonly orders: readonly KeyOrder[];
   private readonly newTable: TableMeta;
+  /** Widest row text seen so far (sampled, then from fetches). */
+  private bytesPerRow = 1;
 
   constructor(private readonly ctx: CompareContext) {
     this.orders = ctx.oldSide.keyOrders(ctx.table);
@@ -61,6 +66,20 @@ class TableComparer {
 
   private readonly compareRows = (a: Row, b: Row): number => a.bucket - b.bucket || compareKeys(this.orders, a.key, b.key);
 
+  /** Rows one side may fetch at once under the byte budget. */
+  private rowBudget(): number {
+    return Math.max(1, Math.floor(this.ctx.tuning.fetchBytes / this.bytesPerRow));
+  }
+
+  /** Rows a range may hold per side to be fetched whole. */
+  private leafLimit(): number {
+    return Math.min(this.ctx.tuning.leafRows, this.rowBudget());
+  }
+
+  private observe(rows: readonly Row[]): void {
+    for (const r of rows) this.bytesPerRow = Math.max(this.bytesPerRow, rowBytes(r.values));
+  }
+
   private async emit(diff: Diff): Promise<void> {
     this.counts[diff.kind] += 1;
     await this.ctx.emit(diff);
@@ -68,6 +87,8 @@ class TableComparer {
 
   async run(): Promise<TableCounts> {
     const { oldSide, newSide, table, tuning } = this.ctx;
+    const sampled = await Promise.all([oldSide.sampleRowBytes(table), newSide.sampleRowBytes(this.newTable)]);
+    this.bytesPerRow = Math.max(1, ...sampled);
     // Each chunk comes pre-cut into sub-ranges of about leafRows keys, so one grouped
     // checksum per side both settles identical chunks and pinpoints differing parts.
     const parts = Math.min(tuning.maxSplit, Math.max(1, Math.ceil(tuning.chunkSize / tuning.leafRows)));
@@ -90,7 +111,7 @@ class TableComparer {
       this.ctx.onRows(co.count + cn.count);
     } else if (co.count === 0 || cn.count === 0) {
       await this.oneSided(range, co.count > 0);
-    } else if (Math.max(co.count, cn.count) <= this.ctx.tuning.leafRows) {
+    } else if (Math.max(co.count, cn.count) <= this.leafLimit()) {
       await this.mergeBuckets(range, [], [0], co.count + cn.count);
     } else {
       await this.split(range, co, cn);
@@ -99,9 +120,11 @@ class TableComparer {
 
   /** Every row of the range is on one side only. */
   private async oneSided(range: KeyRange, fromOld: boolean): Promise<void> {
-    const rows = fromOld ? this.ctx.oldSide.streamRange(this.ctx.table, range, this.ctx.tuning.fetchSize) : this.ctx.newSide.streamRange(this.newTable, range, this.ctx.tuning.fetchSize);
+    const page = Math.min(this.ctx.tuning.fetchSize, this.rowBudget());
+    const rows = fromOld ? this.ctx.oldSide.streamRange(this.ctx.table, range, page) : this.ctx.newSide.streamRange(this.newTable, range, page);
     let seen = 0;
     for await (const row of rows) {
+      this.bytesPerRow = Math.max(this.bytesPerRow, rowBytes(row.values));
       await this.emit(fromOld ? { kind: 'missingInNew', old: row, new: null } : { kind: 'onlyInNew', old: null, new: row });
       if (++seen % this.ctx.tuning.fetchSize === 0) this.ctx.onRows(this.ctx.tuning.fetchSize);
     }
@@ -115,6 +138,8 @@ class TableComparer {
       oldSide.fetchBuckets(table, range, bounds, buckets),
       newSide.fetchBuckets(this.newTable, range, bounds, buckets),
     ]);
+    this.observe(oldRows);
+    this.observe(newRows);
     for await (const diff of mergeRows(fromArray(oldRows), fromArray(newRows), this.compareRows)) await this.emit(diff);
     this.ctx.onRows(rows);
   }
@@ -123,7 +148,7 @@ class TableComparer {
     const { oldSide, newSide, table, tuning } = this.ctx;
     const fromNew = cn.count > co.count;
     const count = fromNew ? cn.count : co.count;
-    const parts = Math.min(tuning.maxSplit, Math.max(2, Math.ceil(count / tuning.leafRows)));
+    const parts = Math.min(tuning.maxSplit, Math.max(2, Math.ceil(count / this.leafLimit())));
     const step = Math.ceil(count / parts);
     const bounds = await (fromNew ? newSide.splitBoundaries(this.newTable, range, step, count) : oldSide.splitBoundaries(table, range, step, count));
     if (bounds.length === 0) throw new Error(`internal: no split keys for a range of ${count} rows in ${table.name}`);
@@ -139,20 +164,26 @@ class TableComparer {
   private async compareBuckets(range: KeyRange, bounds: readonly KeyBound[], bo: readonly Checksum[], bn: readonly Checksum[]): Promise<void> {
     let pending: number[] = [];
     let pendingRows = 0;
+    let pendingMax = 0;
     const flush = async (): Promise<void> => {
       if (pending.length === 0) return;
       await this.mergeBuckets(range, bounds, pending, pendingRows);
       pending = [];
       pendingRows = 0;
+      pendingMax = 0;
     };
     for (let i = 0; i <= bounds.length; i++) {
       const o = bo[i] ?? EMPTY_CHECKSUM;
       const n = bn[i] ?? EMPTY_CHECKSUM;
+      const rows = Math.max(o.count, n.count);
       if (sameChecksum(o, n)) {
         this.ctx.onRows(o.count + n.count);
-      } else if (Math.max(o.count, n.count) <= this.ctx.tuning.leafRows) {
+      } else if (rows <= this.leafLimit()) {
+        // Fetched together while the batch stays within the byte budget.
+        if (pendingMax + rows > this.rowBudget()) await flush();
         pending.push(i);
         pendingRows += o.count + n.count;
+        pendingMax += rows;
       } else {
         await flush();
         await this.compareRange(subRange(range, bounds, i), o, n);

@@ -113,9 +113,16 @@ export interface Tuning {
   readonly maxSplit: number;
   /** Page size when streaming a range that exists on one side only. */
   readonly fetchSize: number;
+  /**
+   * Estimated bytes (row text) one fetch of one side may hold: rows per fetch are capped
+   * at fetchBytes / bytes per row (sampled per table, raised by what fetches return).
+   * Two sides fetch at once and JS strings take about twice their text, so the default
+   * 64 MiB keeps row data well under 0.5 GB however wide rows are.
+   */
+  readonly fetchBytes: number;
 }
 
-export const DEFAULT_TUNING: Tuning = { chunkSize: 10_000, leafRows: 64, maxSplit: 256, fetchSize: 2_000 };
+export const DEFAULT_TUNING: Tuning = { chunkSize: 10_000, leafRows: 64, maxSplit: 256, fetchSize: 2_000, fetchBytes: 64 * 1024 * 1024 };
 
 export interface ReconcileOptions {
   readonly engine: EngineName;

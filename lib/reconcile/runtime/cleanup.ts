@@ -12,6 +12,12 @@
  *   possible (a cancelled execution gets two minutes for its onCancel step).
  * - The copied snapshot is deleted too: it is a full copy of production data, the restored
  *   cluster does not need it, and the source snapshot in the old Region stays for reruns.
+ *
+ * RemoveLeftoversOfEarlierRuns / WaitForLeftoversRemoval (`leftovers-start` / `leftovers-wait`,
+ * the first steps of a run): an execution cancelled while RDS was still creating its cluster
+ * cannot delete it in its two-minute cancel window. The next run finds such resources by
+ * their execution tag and deletes them before it starts, but only once SSM reports that
+ * execution finished; one still running is never touched (the run fails, naming it).
  */
 import {
   DeleteDBClusterCommand,
@@ -23,6 +29,7 @@ import {
   type RDSClient,
   type Tag,
 } from '@aws-sdk/client-rds';
+import { AutomationExecutionNotFoundException, GetAutomationExecutionCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import type { RuntimeConfig } from './config';
 import { asRecord, errorName, readEnum, readPayload, readString, ReconcileStepError } from './input';
 import { DATABASE_NAMES, TAG_EXECUTION, temporaryName } from './names';
@@ -55,6 +62,8 @@ export interface CleanupResult {
 export interface CleanupDependencies {
   readonly config: RuntimeConfig;
   readonly rds: RDSClient;
+  /** Status of an Automation execution (SSM GetAutomationExecution), undefined when SSM no longer knows it. */
+  readonly executionStatus: (executionId: string) => Promise<string | undefined>;
   readonly now: () => Date;
   readonly sleep: (ms: number) => Promise<void>;
   readonly pollIntervalMs: number;
@@ -85,20 +94,58 @@ async function attempt(remove: () => Promise<unknown>, notFound: (error: unknown
   }
 }
 
-function owned(tags: readonly Tag[] | undefined, executionId: string): { readonly ours: boolean; readonly owner?: string } {
+/** Status of an Automation execution, undefined when SSM no longer knows it (executions expire). */
+export function executionStatusFrom(ssm: SSMClient): (executionId: string) => Promise<string | undefined> {
+  return async (id) => {
+    try {
+      const out = await ssm.send(new GetAutomationExecutionCommand({ AutomationExecutionId: id }));
+      return out.AutomationExecution?.AutomationExecutionStatus;
+    } catch (error) {
+      if (error instanceof AutomationExecutionNotFoundException || errorName(error) === 'AutomationExecutionNotFoundException') return undefined;
+      throw error;
+    }
+  };
+}
+
+/** Whether this pass may delete a resource tagged with `owner` (undefined: untagged). */
+export type Ownership = (owner: string | undefined) => Promise<boolean>;
+
+/** The execution's own resources. */
+export const ownedBy =
+  (executionId: string): Ownership =>
+  (owner) =>
+    Promise.resolve(owner === executionId);
+
+/** Automation statuses after which an execution never touches its resources again. */
+const FINISHED_EXECUTION = ['Success', 'Failed', 'TimedOut', 'Cancelled', 'CompletedWithSuccess', 'CompletedWithFailure', 'Rejected', 'Exited'];
+
+/**
+ * Another execution's resources, once SSM reports it finished (or no longer knows it).
+ * A running one is an error: two runs would share the names.
+ */
+export function leftoversOf(executionId: string, executionStatus: (id: string) => Promise<string | undefined>): Ownership {
+  return async (owner) => {
+    if (owner === undefined || owner === executionId) return false;
+    const status = await executionStatus(owner);
+    if (status === undefined || FINISHED_EXECUTION.includes(status)) return true;
+    throw new ReconcileStepError(`another restore-and-reconcile execution (${owner}, ${status}) is still using the temporary resources of this database; wait for it to finish and start again`);
+  };
+}
+
+async function owned(tags: readonly Tag[] | undefined, mayDelete: Ownership): Promise<{ readonly ours: boolean; readonly owner?: string }> {
   const owner = tagValue(tags, TAG_EXECUTION);
-  return { ours: owner === executionId, ...(owner !== undefined ? { owner } : {}) };
+  return { ours: await mayDelete(owner), ...(owner !== undefined ? { owner } : {}) };
 }
 
 /** One pass: starts every deletion that can start now. Exported for tests. */
-export async function advanceCleanup(rds: RDSClient, name: string, executionId: string): Promise<ResourceReport[]> {
+export async function advanceCleanup(rds: RDSClient, name: string, mayDelete: Ownership): Promise<ResourceReport[]> {
   const [instance, cluster, snapshot] = await Promise.all([findInstance(rds, name), findCluster(rds, name), findSnapshot(rds, name)]);
 
   let instanceReport: ResourceReport;
   if (instance === undefined) {
     instanceReport = { kind: 'instance', name, state: 'gone' };
   } else {
-    const { ours, owner } = owned(instance.TagList, executionId);
+    const { ours, owner } = await owned(instance.TagList, mayDelete);
     const status = instance.DBInstanceStatus ?? 'unknown';
     const state: ResourceState = !ours
       ? 'not-ours'
@@ -112,7 +159,7 @@ export async function advanceCleanup(rds: RDSClient, name: string, executionId: 
   if (cluster === undefined) {
     clusterReport = { kind: 'cluster', name, state: 'gone' };
   } else {
-    const { ours, owner } = owned(cluster.TagList, executionId);
+    const { ours, owner } = await owned(cluster.TagList, mayDelete);
     const status = cluster.Status ?? 'unknown';
     let state: ResourceState;
     if (!ours) state = 'not-ours';
@@ -127,7 +174,7 @@ export async function advanceCleanup(rds: RDSClient, name: string, executionId: 
   if (snapshot === undefined) {
     snapshotReport = { kind: 'snapshot', name, state: 'gone' };
   } else {
-    const { ours, owner } = owned(snapshot.TagList, executionId);
+    const { ours, owner } = await owned(snapshot.TagList, mayDelete);
     const status = snapshot.Status ?? 'unknown';
     const state: ResourceState = !ours
       ? 'not-ours'
@@ -166,14 +213,16 @@ function result(done: boolean, database: string, executionId: string, startedAt:
 export function createCleanup(deps: CleanupDependencies): (event: unknown) => Promise<CleanupResult> {
   return async (event) => {
     const input = asRecord(event, 'event');
-    const operation = readEnum(input, 'operation', ['start', 'wait'] as const);
+    const operation = readEnum(input, 'operation', ['start', 'wait', 'leftovers-start', 'leftovers-wait'] as const);
     const database = readEnum(input, 'database', DATABASE_NAMES);
     const executionId = readString(input, 'executionId');
     const name = temporaryName(deps.config.appName, database);
     const invokedAt = deps.now();
+    const leftovers = operation.startsWith('leftovers');
+    const mayDelete = leftovers ? leftoversOf(executionId, deps.executionStatus) : ownedBy(executionId);
 
-    if (operation === 'start') {
-      const resources = await advanceCleanup(deps.rds, name, executionId);
+    if (operation === 'start' || operation === 'leftovers-start') {
+      const resources = await advanceCleanup(deps.rds, name, mayDelete);
       return result(isDone(resources), database, executionId, invokedAt, deps.now(), resources);
     }
 
@@ -183,15 +232,15 @@ export function createCleanup(deps: CleanupDependencies): (event: unknown) => Pr
     const deadline = startedAt.getTime() + deps.config.cleanupTimeoutMinutes * 60_000;
     const budgetEnd = invokedAt.getTime() + deps.maxWaitBudgetMs;
     for (;;) {
-      const resources = await advanceCleanup(deps.rds, name, executionId);
+      const resources = await advanceCleanup(deps.rds, name, mayDelete);
       const checkedAt = deps.now();
       if (isDone(resources)) {
         return result(true, database, executionId, startedAt, checkedAt, resources);
       }
       if (checkedAt.getTime() >= deadline) {
         throw new ReconcileStepError(
-          `temporary resources still not deleted ${deps.config.cleanupTimeoutMinutes} minutes after cleanup started: ${remaining(resources)}. ` +
-            'Delete them by hand (RDS console or CLI); they are tagged with this execution id.',
+          `${leftovers ? 'leftovers of an earlier run' : 'temporary resources'} still not deleted ${deps.config.cleanupTimeoutMinutes} minutes after cleanup started: ${remaining(resources)}. ` +
+            `Delete them by hand (RDS console or CLI); they are tagged with ${leftovers ? 'that' : 'this'} execution id.`,
         );
       }
       if (checkedAt.getTime() + deps.pollIntervalMs > budgetEnd) {

@@ -1,5 +1,8 @@
 /** Step names of the restore-and-reconcile document, shared by the document, the report function, tests and docs. */
 export const RECONCILE_STEP = {
+  leftovers: 'RemoveLeftoversOfEarlierRuns',
+  waitLeftovers: 'WaitForLeftoversRemoval',
+  checkLeftovers: 'CheckLeftoversRemoved',
   find: 'FindFailoverSnapshot',
   dryRunBranch: 'StopOnDryRun',
   copy: 'CopySnapshotToThisRegion',
@@ -18,6 +21,7 @@ export const RECONCILE_STEP = {
   readRun: 'ReadComparisonResult',
   branchRun: 'CheckComparisonExitCode',
   runFailed: 'ComparisonFailed',
+  stopRun: 'StopComparisonTask',
   summarize: 'SummarizeReport',
   notify: 'NotifyOperators',
   cleanup: 'DeleteTemporaryCluster',

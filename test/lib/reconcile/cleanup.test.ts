@@ -12,8 +12,9 @@ import {
   RDSClient,
   type Tag,
 } from '@aws-sdk/client-rds';
+import { AutomationExecutionNotFoundException, GetAutomationExecutionCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createCleanup, type CleanupResult } from '../../../lib/reconcile/runtime/cleanup';
+import { createCleanup, executionStatusFrom, type CleanupResult } from '../../../lib/reconcile/runtime/cleanup';
 import { CLEANUP_DONE, CLEANUP_PENDING } from '../../../lib/reconcile/runtime/steps';
 import { CONFIG, EXECUTION, OTHER_EXECUTION, WEST } from './runtime-fixtures';
 
@@ -65,10 +66,16 @@ describe('DeleteTemporaryCluster / WaitForTemporaryClusterDeletion', () => {
     });
   }
 
+  const ssm = new SSMClient({ region: WEST });
+  const ssmMock = mockClient(ssm);
+  /** Automation executions SSM knows, by id. */
+  let executions: Record<string, string>;
+
   function cleanup(maxWaitBudgetMs = 240_000): (event: unknown) => Promise<CleanupResult> {
     return createCleanup({
       config: CONFIG,
       rds,
+      executionStatus: executionStatusFrom(ssm),
       now: () => new Date(clock),
       sleep: async (ms) => {
         clock += ms;
@@ -83,9 +90,62 @@ describe('DeleteTemporaryCluster / WaitForTemporaryClusterDeletion', () => {
 
   beforeEach(() => {
     mock.reset();
+    ssmMock.reset();
     clock = T0;
     state = {};
+    executions = {};
     fakeRegion();
+    ssmMock.on(GetAutomationExecutionCommand).callsFake((input: { AutomationExecutionId: string }) => {
+      const status = executions[input.AutomationExecutionId];
+      if (status === undefined) throw new AutomationExecutionNotFoundException({ message: 'not found', $metadata: {} });
+      return { AutomationExecution: { AutomationExecutionId: input.AutomationExecutionId, AutomationExecutionStatus: status } };
+    });
+  });
+
+  describe('leftovers of an earlier run (the first steps of every run)', () => {
+    const leftovers = { instance: { status: 'creating', owner: OTHER_EXECUTION }, cluster: { status: 'available', owner: OTHER_EXECUTION }, snapshot: { status: 'available', owner: OTHER_EXECUTION } };
+
+    it('deletes what a cancelled execution left while RDS was creating, once SSM says it finished, and loops until gone', async () => {
+      state = structuredClone(leftovers);
+      executions[OTHER_EXECUTION] = 'Cancelled';
+      const started = await cleanup()({ operation: 'leftovers-start', database: 'orders', executionId: EXECUTION });
+      expect(started.resources.map((r) => [r.kind, r.state, r.owner])).toEqual([
+        ['instance', 'waiting', OTHER_EXECUTION],
+        ['cluster', 'waiting', OTHER_EXECUTION],
+        ['snapshot', 'started', OTHER_EXECUTION],
+      ]);
+      expect(started.marker).toBe(CLEANUP_PENDING);
+      // RDS finishes creating the instance; the next pass deletes instance then cluster.
+      state.instance = { status: 'available', owner: OTHER_EXECUTION };
+      const done = await cleanup()({ operation: 'leftovers-wait', database: 'orders', executionId: EXECUTION, started });
+      expect(done).toMatchObject({ state: 'done', marker: CLEANUP_DONE });
+      expect(state).toEqual({});
+      expect(mock.commandCalls(DeleteDBClusterCommand).map((c) => c.args[0].input)).toEqual([{ DBClusterIdentifier: NAME, SkipFinalSnapshot: true }]);
+      expect(ssmMock.commandCalls(GetAutomationExecutionCommand)[0].args[0].input).toEqual({ AutomationExecutionId: OTHER_EXECUTION });
+    });
+
+    it('deletes leftovers of an execution SSM no longer knows (expired)', async () => {
+      state = { snapshot: { status: 'available', owner: OTHER_EXECUTION } };
+      const result = await cleanup()({ operation: 'leftovers-start', database: 'orders', executionId: EXECUTION });
+      expect(result.resources.map((r) => r.state)).toEqual(['gone', 'gone', 'started']);
+    });
+
+    it('never touches the resources of an execution still running: fails naming it', async () => {
+      state = structuredClone(leftovers);
+      executions[OTHER_EXECUTION] = 'InProgress';
+      await expect(cleanup()({ operation: 'leftovers-start', database: 'orders', executionId: EXECUTION })).rejects.toThrow(
+        `another restore-and-reconcile execution (${OTHER_EXECUTION}, InProgress) is still using the temporary resources of this database`,
+      );
+      expect(mock.commandCalls(DeleteDBInstanceCommand)).toHaveLength(0);
+      expect(mock.commandCalls(DeleteDBClusterCommand)).toHaveLength(0);
+      expect(mock.commandCalls(DeleteDBClusterSnapshotCommand)).toHaveLength(0);
+    });
+
+    it('has nothing to do when no earlier run left anything', async () => {
+      const result = await cleanup()({ operation: 'leftovers-start', database: 'orders', executionId: EXECUTION });
+      expect(result).toMatchObject({ state: 'done', marker: CLEANUP_DONE });
+      expect(ssmMock.commandCalls(GetAutomationExecutionCommand)).toHaveLength(0);
+    });
   });
 
   it('after a failure, starts every deletion it can in ONE call: instance, cluster (no final snapshot), copied snapshot', async () => {

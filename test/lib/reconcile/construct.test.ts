@@ -53,7 +53,7 @@ describe('RestoreAndReconcile construct', () => {
   it('keeps reports in a KMS-encrypted, versioned, private, TLS-only, logged, retained bucket', () => {
     const [[id, bucket]] = resources(west, 'AWS::S3::Bucket').filter(([, r]) => JSON.stringify(r).includes('aws:kms'));
     expect(id).toMatch(/^RestoreAndReconcileReportBucket/);
-    expect(bucket).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(bucket).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
     west.hasResourceProperties('AWS::S3::Bucket', {
       BucketEncryption: {
         ServerSideEncryptionConfiguration: [
@@ -118,7 +118,7 @@ describe('RestoreAndReconcile construct', () => {
     const groups = resources(west, 'AWS::Logs::LogGroup').filter(([id]) => id.startsWith('RestoreAndReconcile'));
     expect(groups).toHaveLength(5);
     for (const [, group] of groups) {
-      expect(group).toMatchObject({ DeletionPolicy: 'Retain', Properties: { RetentionInDays: 30, KmsKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^LogsKey/), 'Arn'] } } });
+      expect(group).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate', Properties: { RetentionInDays: 30, KmsKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^LogsKey/), 'Arn'] } } });
     }
   });
 

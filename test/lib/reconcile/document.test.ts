@@ -30,6 +30,9 @@ const OPTIONS: ReconcileDocumentOptions = {
 };
 
 const EXPECTED_ORDER = [
+  STEP.leftovers,
+  STEP.waitLeftovers,
+  STEP.checkLeftovers,
   STEP.find,
   STEP.dryRunBranch,
   STEP.copy,
@@ -48,6 +51,7 @@ const EXPECTED_ORDER = [
   STEP.readRun,
   STEP.branchRun,
   STEP.runFailed,
+  STEP.stopRun,
   STEP.summarize,
   STEP.notify,
   STEP.cleanup,
@@ -111,11 +115,17 @@ describe('restore-and-reconcile document', () => {
   });
 
   it('routes failures AND cancellations of every step from the copy on to the cleanup', () => {
-    const guarded = EXPECTED_ORDER.slice(EXPECTED_ORDER.indexOf(STEP.copy), EXPECTED_ORDER.indexOf(STEP.cleanup));
+    const whileTaskRuns: string[] = [STEP.run, STEP.waitRun, STEP.readRun];
+    const guarded = EXPECTED_ORDER.slice(EXPECTED_ORDER.indexOf(STEP.copy), EXPECTED_ORDER.indexOf(STEP.cleanup)).filter((n) => !whileTaskRuns.includes(n));
     for (const name of guarded) {
       expect({ name, onFailure: step(name).onFailure, onCancel: step(name).onCancel }).toEqual({ name, onFailure: `step:${STEP.cleanup}`, onCancel: `step:${STEP.cleanup}` });
     }
-    // Nothing exists yet before the copy: those steps may stop the execution.
+    // While the task may run, a timeout, failure or cancel stops it first.
+    for (const name of whileTaskRuns) {
+      expect({ name, onFailure: step(name).onFailure, onCancel: step(name).onCancel }).toEqual({ name, onFailure: `step:${STEP.stopRun}`, onCancel: `step:${STEP.stopRun}` });
+    }
+    // Nothing of this run exists yet before the copy: those steps may stop the execution.
+    for (const name of [STEP.leftovers, STEP.waitLeftovers, STEP.checkLeftovers]) expect(step(name).onFailure).toBe('Abort');
     expect(step(STEP.find).onFailure).toBe('Abort');
     expect(step(STEP.dryRunBranch).onFailure).toBe('Abort');
   });
@@ -138,7 +148,33 @@ describe('restore-and-reconcile document', () => {
   });
 
   it('reaches every step and names only existing steps', () => {
-    expect([...reachable(doc, STEP.find)].filter((n) => n !== EXIT).sort()).toEqual([...EXPECTED_ORDER].sort());
+    expect([...reachable(doc, STEP.leftovers)].filter((n) => n !== EXIT).sort()).toEqual([...EXPECTED_ORDER].sort());
+  });
+
+  it('stops the comparison task on a wait timeout, a failure or a cancel, then cleans up', () => {
+    expect(step(STEP.waitRun).timeoutSeconds).toBe(OPTIONS.timeouts.comparisonSeconds);
+    expect(step(STEP.stopRun)).toMatchObject({
+      action: 'aws:executeAwsApi',
+      isCritical: false,
+      onFailure: `step:${STEP.cleanup}`,
+      onCancel: `step:${STEP.cleanup}`,
+      nextStep: STEP.cleanup,
+      inputs: { Service: 'ecs', Api: 'StopTask', cluster: OPTIONS.ecsClusterArn, task: '{{ RunComparison.TaskArn }}' },
+    });
+    // The normal path never stops a task: it has stopped when its exit code is read.
+    const normal = [STEP.readRun, STEP.branchRun, STEP.summarize].map((n) => step(n).nextStep ?? '');
+    expect(normal).not.toContain(STEP.stopRun);
+    expect((step(STEP.branchRun).inputs as { Default: string }).Default).toBe(STEP.runFailed);
+  });
+
+  it('first removes leftovers of earlier, finished runs (a cancel during creation), looping until gone, then discovers', () => {
+    expect(step(STEP.leftovers)).toMatchObject({ action: 'aws:invokeLambdaFunction', onFailure: 'Abort', nextStep: STEP.waitLeftovers, inputs: { FunctionName: 'cleanup-fn', InputPayload: { operation: 'leftovers-start' } } });
+    expect(step(STEP.waitLeftovers).inputs.InputPayload).toMatchObject({ operation: 'leftovers-wait', started: '{{ RemoveLeftoversOfEarlierRuns.Payload }}' });
+    expect(step(STEP.checkLeftovers).inputs).toEqual({
+      Choices: [{ NextStep: STEP.waitLeftovers, Variable: '{{ WaitForLeftoversRemoval.Payload }}', Contains: CLEANUP_PENDING }],
+      Default: STEP.find,
+    });
+    expect(doc.mainSteps[0].name).toBe(STEP.leftovers);
   });
 
   it('stops a dry run right after the discovery', () => {
@@ -190,6 +226,7 @@ describe('restore-and-reconcile document', () => {
       'rds:DescribeDBClusters',
       'ecs:RunTask',
       'ecs:DescribeTasks',
+      'ecs:StopTask',
       'sns:Publish',
     ]);
   });

@@ -6,7 +6,7 @@
  * and a list is [1, namespace, name, traits, memberSchema].
  *
  * ECS: @aws-sdk/client-ecs is not installed in this project, so its two operations are
- * written below in the same form, from the ECS API reference (RunTask, DescribeTasks).
+ * written below in the same form, from the ECS API reference (RunTask, StopTask, DescribeTasks).
  */
 import * as rds from '@aws-sdk/client-rds';
 import * as sns from '@aws-sdk/client-sns';
@@ -40,6 +40,9 @@ const ECS: Module = {
     ],
     () => [3, 'ecs', 'RunTaskResponse', 0, ['tasks', 'failures'], [ecsTasks, 0]],
   ],
+  StopTaskCommand: 'StopTask',
+  // StopTaskRequest: task (required), cluster, reason; StopTaskResponse: task.
+  StopTask$: [9, 'ecs', 'StopTask', 0, () => [3, 'ecs', 'StopTaskRequest', 0, ['task', 'cluster', 'reason'], [0, 0, 0], 1], () => [3, 'ecs', 'StopTaskResponse', 0, ['task'], [ecsTask]]],
   DescribeTasksCommand: 'DescribeTasks',
   DescribeTasks$: [9, 'ecs', 'DescribeTasks', 0, () => [3, 'ecs', 'DescribeTasksRequest', 0, ['tasks', 'cluster', 'include'], [[1, 'ecs', 'StringList', 0, 0], 0, 0], 1], () => [3, 'ecs', 'DescribeTasksResponse', 0, ['tasks', 'failures'], [ecsTasks, 0]]],
 };

@@ -49,6 +49,13 @@ class FakeSide implements Side {
     this.rows = [...rows].sort((a, b) => dbOrder(a.key, b.key));
   }
 
+  /** Most rows one fetchBuckets call or stream page returned. */
+  maxFetched = 0;
+
+  async sampleRowBytes(): Promise<number> {
+    return this.rows.slice(0, 200).reduce((m, r) => Math.max(m, r.values.reduce((n, v) => n + (v === null ? 1 : v.length + 1), 0)), 0);
+  }
+
   // Not used by compareTable (multisets and read checks are covered by the integration tests).
   readProblems(): Promise<string[]> {
     return Promise.resolve([]);
@@ -108,17 +115,20 @@ class FakeSide implements Side {
   }
   async fetchBuckets(_t: TableMeta, range: KeyRange, bounds: readonly KeyBound[], buckets: readonly number[]): Promise<Row[]> {
     this.calls.fetchBuckets += 1;
-    return this.rows
+    const rows = this.rows
       .filter((r) => this.inRange(r.key, range))
       .map((r) => ({ bucket: this.bucketOf(r.key, bounds), key: r.key, values: r.values }))
       .filter((r) => buckets.includes(r.bucket))
       .sort((a, b) => a.bucket - b.bucket || compareKeys(this.mergeOrders, a.key, b.key));
+    this.maxFetched = Math.max(this.maxFetched, rows.length);
+    return rows;
   }
   async *streamRange(_t: TableMeta, range: KeyRange, pageSize: number): AsyncGenerator<Row> {
     let after = range.lower;
     for (;;) {
       this.calls.streamPages += 1;
       const page = this.rows.filter((r) => this.inRange(r.key, { lower: after, upper: range.upper })).slice(0, pageSize);
+      this.maxFetched = Math.max(this.maxFetched, page.length);
       for (const r of page) {
         yield { bucket: 0, key: r.key, values: r.values };
         after = r.key;
@@ -142,7 +152,7 @@ async function run(oldRows: FakeRow[], newRows: FakeRow[], tuning: Partial<Tunin
     oldSide,
     newSide,
     table: TABLE,
-    tuning: { chunkSize: 10, leafRows: 4, maxSplit: 4, fetchSize: 3, ...tuning },
+    tuning: { chunkSize: 10, leafRows: 4, maxSplit: 4, fetchSize: 3, fetchBytes: 1 << 30, ...tuning },
     emit: async (d) => {
       diffs.push(d);
     },
@@ -155,6 +165,20 @@ async function run(oldRows: FakeRow[], newRows: FakeRow[], tuning: Partial<Tunin
 }
 
 describe('compareTable', () => {
+  it('caps every fetch by the byte budget, however many rows differ', async () => {
+    const wide = (tag: string) => (i: number): string => `${tag}${i}`.padEnd(1000, 'x');
+    const oldRows = numbered(1, 300, wide('o'));
+    // Every row changed, plus rows only in new (streamed).
+    const newRows = [...numbered(1, 300, wide('n')), ...numbered(301, 400, wide('n'))];
+    const r = await run(oldRows, newRows, { chunkSize: 1000, leafRows: 64, maxSplit: 256, fetchSize: 2000, fetchBytes: 5_000 });
+    expect(r.counts).toEqual({ oldRows: 300, newRows: 400, missingInNew: 0, changed: 300, onlyInNew: 100 });
+    // ~1 KB rows, 5 KB per fetch: at most 4 rows at once on either side.
+    expect(Math.max(r.oldSide.maxFetched, r.newSide.maxFetched)).toBeLessThanOrEqual(4);
+    // Without the budget the same run fetches far more at once.
+    const unbounded = await run(oldRows, newRows, { chunkSize: 1000, leafRows: 64, maxSplit: 256, fetchSize: 2000 });
+    expect(unbounded.newSide.maxFetched).toBeGreaterThan(50);
+  });
+
   it('finds nothing in identical tables, without fetching rows', async () => {
     const r = await run(numbered(1, 95), numbered(1, 95));
     expect(r.counts).toEqual({ oldRows: 95, newRows: 95, missingInNew: 0, changed: 0, onlyInNew: 0 });
