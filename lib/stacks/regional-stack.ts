@@ -2,6 +2,7 @@ import { ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { SERVICE_NAMES, type PlatformConfig, type RegionPlan, type ServiceName } from '../config/types';
@@ -10,6 +11,8 @@ import { RegionalObservability } from '../observability/regional-observability';
 import { CheckoutCache } from '../cache/checkout-cache';
 import { AuroraMember } from '../data/aurora-member';
 import { MasterSecretRotation } from '../data/rotation/master-secret-rotation';
+import { RotationRedeploy, redeployTargetsParameterName } from '../data/rotation/redeploy/rotation-redeploy';
+import type { RedeployTargets } from '../data/rotation/redeploy/runtime/redeploy';
 import { LocalCartsReplica } from '../data/carts-table';
 import { CATALOG_ENGINE, ORDERS_ENGINE, cartsTableName, memberClusterIdentifier } from '../data/engines';
 import type { GlobalDatabase } from '../data/global-database';
@@ -89,14 +92,16 @@ export class RegionalStack extends Stack {
     const data = this.addDataStores(props.globalDatabases, dataKey);
     this.catalogDatabase = data.catalog;
     this.ordersDatabase = data.orders;
-    const rotations = this.addSecretRotation();
+    const { rotations, redeploy } = this.addSecretRotation();
     this.services = this.addServices(compute, data);
     this.startServicesAfterWhatTheyUse(compute, data, rotations);
+    this.publishRedeployTargets(compute);
     const routing = this.addRouting(props.recoveryControls);
     this.turnRoutingOnOnceServing(props.recoveryControls, routing);
 
     const storeUrl = `${this.loadBalancer.protocol}://${this.loadBalancer.regionalHostName}`;
     this.observability = this.addObservability(props.recoveryControls, compute, data, storeUrl);
+    redeploy?.failureAlarm.addAlarmAction(new cloudwatchActions.SnsAction(this.observability.pageTopic));
     this.chaos = this.addChaos(compute);
     this.reconcile = this.addRestoreAndReconcile(props, dataKey);
     this.runbooks = this.addRunbooks(props);
@@ -173,10 +178,22 @@ export class RegionalStack extends Stack {
   /**
    * Master secrets rotate in the primary Region, where the secrets are writable; the function
    * sits in the application subnets, which every Region's database admits over the peering.
+   * After every rotation the services that read the secret are redeployed in every Region; the
+   * redeploy exists before the first rotation, which runs when the schedule is created.
    */
-  private addSecretRotation(): Partial<Record<DatabaseName, MasterSecretRotation>> {
+  private addSecretRotation(): { rotations: Partial<Record<DatabaseName, MasterSecretRotation>>; redeploy?: RotationRedeploy } {
     const rotations: Partial<Record<DatabaseName, MasterSecretRotation>> = {};
-    if (!this.plan.isPrimary) return rotations;
+    if (!this.plan.isPrimary) return { rotations };
+    const redeploy = new RotationRedeploy(this, 'RotationRedeploy', {
+      appName: this.config.appName,
+      regions: this.regionNames(),
+      secrets: [
+        { secret: this.catalogDatabase.credentials, services: ['catalog'] },
+        { secret: this.ordersDatabase.credentials, services: ['orders'] },
+      ],
+      logKey: this.logsKey,
+      logRetentionDays: this.config.logRetentionDays,
+    });
     for (const [id, member, spec] of [
       ['CatalogSecretRotation', this.catalogDatabase, CATALOG_ENGINE],
       ['OrdersSecretRotation', this.ordersDatabase, ORDERS_ENGINE],
@@ -190,10 +207,23 @@ export class RegionalStack extends Stack {
         logRetentionDays: this.config.logRetentionDays,
       });
       member.allowFrom(rotation, `${spec.name} master secret rotation`);
-      rotation.schedule.node.addDependency(member);
+      rotation.schedule.node.addDependency(member, redeploy);
       rotations[spec.name] = rotation;
     }
-    return rotations;
+    return { rotations, redeploy };
+  }
+
+  /** The cluster and services the primary Region's rotation redeploy restarts here (read at run time). */
+  private publishRedeployTargets(compute: ComputeCluster): void {
+    const targets: RedeployTargets = {
+      cluster: compute.cluster.clusterArn,
+      services: Object.fromEntries(Object.entries(this.services.services).map(([name, service]) => [name, service.service.serviceArn])),
+    };
+    new ssm.StringParameter(this, 'RedeployTargets', {
+      parameterName: redeployTargetsParameterName(this.config.appName),
+      description: 'Cluster and services of this Region, redeployed after a master secret rotation (JSON)',
+      stringValue: this.toJsonString(targets),
+    });
   }
 
   private addServices(compute: ComputeCluster, data: DataLayer): RetailServices {
