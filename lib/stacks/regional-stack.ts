@@ -1,6 +1,6 @@
 import { ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
-import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -15,8 +15,8 @@ import { RotationRedeploy, redeployTargetsParameterName } from '../data/rotation
 import type { RedeployTargets } from '../data/rotation/redeploy/runtime/redeploy';
 import { LocalCartsReplica } from '../data/carts-table';
 import { CATALOG_ENGINE, ORDERS_ENGINE, cartsTableName, memberClusterIdentifier } from '../data/engines';
+import { memberRouting, type RoutedGroup } from '../data/routing';
 import type { GlobalDatabase } from '../data/global-database';
-import { RegionalKey } from '../encryption/regional-key';
 import { LoadBalancer } from '../ingress/load-balancer';
 import { OrderEventsBroker } from '../messaging/order-events-broker';
 import type { Network } from '../network/network';
@@ -30,6 +30,9 @@ import { RegionalEntry } from '../traffic/regional-entry';
 import { InitialRoutingState } from '../traffic/initial-state/initial-routing-state';
 import { RegionalRunbooks } from '../runbooks/runbooks';
 import { RestoreAndReconcile } from '../reconcile/restore-and-reconcile';
+import { PeakCapacity } from '../capacity/peak-capacity';
+import { StoreFirewall } from '../ingress/waf';
+import { planEvents } from '../capacity/plan';
 
 export interface RegionalStackProps extends StackProps {
   readonly config: PlatformConfig;
@@ -39,7 +42,7 @@ export interface RegionalStackProps extends StackProps {
   /** This Region's network stack. */
   readonly networkStack: NetworkStack;
   /** Peering connections later Regions requested to this Region's VPC: this stack adds the routes back. */
-  readonly returnPeerings: readonly { readonly region: string; readonly vpcCidr: string; readonly connectionId: string }[];
+  readonly returnPeerings: readonly { readonly region: string; readonly vpcCidr: string; readonly connectionId: string; readonly routeGroups: readonly RoutedGroup[] }[];
 }
 
 /** The Region's data stores, created before anything that connects to them. */
@@ -84,7 +87,9 @@ export class RegionalStack extends Stack {
     this.logsKey = props.networkStack.logsKey;
     this.network = props.networkStack.network;
 
-    const dataKey = new RegionalKey(this, 'DataKey', { appName: this.config.appName, purpose: 'data' }).key;
+    // By ARN: grants made here (services reading secrets) stay in this stack's IAM policies; the
+    // key's policy lets the account's IAM policies decide.
+    const dataKey = kms.Key.fromKeyArn(this, 'DataKey', props.networkStack.dataKey.keyArn);
     this.addPeeringReturnRoutes(props.returnPeerings);
     this.loadBalancer = this.addEntry();
     const compute = new ComputeCluster(this, 'Compute', { appName: this.config.appName, vpc: this.network.vpc });
@@ -96,12 +101,15 @@ export class RegionalStack extends Stack {
     this.services = this.addServices(compute, data);
     this.startServicesAfterWhatTheyUse(compute, data, rotations);
     this.publishRedeployTargets(compute);
+    this.orderFirstStart();
+    this.addPeakCapacity(data);
     const routing = this.addRouting(props.recoveryControls);
     this.turnRoutingOnOnceServing(props.recoveryControls, routing);
 
     const storeUrl = `${this.loadBalancer.protocol}://${this.loadBalancer.regionalHostName}`;
     this.observability = this.addObservability(props.recoveryControls, compute, data, storeUrl);
     redeploy?.failureAlarm.addAlarmAction(new cloudwatchActions.SnsAction(this.observability.pageTopic));
+    this.addFirewall();
     this.chaos = this.addChaos(compute);
     this.reconcile = this.addRestoreAndReconcile(props, dataKey);
     this.runbooks = this.addRunbooks(props);
@@ -112,10 +120,9 @@ export class RegionalStack extends Stack {
 
   /** Routes back over the peering connections later Regions requested to this VPC. */
   private addPeeringReturnRoutes(returnPeerings: RegionalStackProps['returnPeerings']): void {
-    const routeTableIds = peeredRouteTableIds(this.network.vpc);
     for (const peering of returnPeerings) {
       new PeeringReturnRoutes(this, `PeeringRoutes-${peering.region}`, {
-        routeTableIds,
+        routeTableIds: peeredRouteTableIds(this.network.vpc, peering.routeGroups),
         peerVpcCidr: peering.vpcCidr,
         connectionId: peering.connectionId,
       });
@@ -154,8 +161,9 @@ export class RegionalStack extends Stack {
       instanceType: config.broker.instanceType,
       deploymentMode: config.broker.deploymentMode,
       engineVersion: config.broker.engineVersion,
+      key: dataKey,
     });
-    const remoteApplicationCidrs = config.regions.filter((other) => other.region !== plan.region).flatMap((other) => other.applicationSubnetCidrs);
+
     const member = (id: string, database: GlobalDatabase, spec: typeof CATALOG_ENGINE): AuroraMember =>
       new AuroraMember(this, id, {
         appName: config.appName,
@@ -164,11 +172,11 @@ export class RegionalStack extends Stack {
         role: plan.isPrimary ? 'primary' : 'secondary',
         secretArn: database.secretArnIn(plan.region),
         writerEndpointAddress: database.writerEndpointAddress,
+        ...memberRouting(config, plan.region, spec.name),
         vpc,
         subnets: dataSubnets,
         key: dataKey,
         sizing: config.database,
-        remoteApplicationCidrs,
       });
     const catalog = member('CatalogDatabase', globalDatabases.catalog, CATALOG_ENGINE);
     const orders = member('OrdersDatabase', globalDatabases.orders, ORDERS_ENGINE);
@@ -177,7 +185,8 @@ export class RegionalStack extends Stack {
 
   /**
    * Master secrets rotate in the primary Region, where the secrets are writable; the function
-   * sits in the application subnets, which every Region's database admits over the peering.
+   * sits in the application subnets, which every other Region's member admits over the peering
+   * (it reaches the writer through the global writer endpoint, wherever the writer is).
    * After every rotation the services that read the secret are redeployed in every Region; the
    * redeploy exists before the first rotation, which runs when the schedule is created.
    */
@@ -207,7 +216,8 @@ export class RegionalStack extends Stack {
         logRetentionDays: this.config.logRetentionDays,
       });
       member.allowFrom(rotation, `${spec.name} master secret rotation`);
-      rotation.schedule.node.addDependency(member, redeploy);
+      // The writer and its security group rules, not the readers: those wait for the services, which wait for this.
+      rotation.schedule.node.addDependency(member.cluster, member.writerInstance, member.securityGroup, redeploy);
       rotations[spec.name] = rotation;
     }
     return { rotations, redeploy };
@@ -248,6 +258,50 @@ export class RegionalStack extends Stack {
   }
 
   /**
+   * First start in the Region that creates the global databases: the readers wait for catalog and
+   * orders, so the reader endpoint (their endpoint, lib/data/routing.ts) still resolves to the
+   * writer while the images create their schema and seed data.
+   */
+  private orderFirstStart(): void {
+    if (!this.plan.isPrimary) return;
+    this.catalogDatabase.createReadersAfter(this.services.services.catalog.service);
+    this.ordersDatabase.createReadersAfter(this.services.services.orders.service);
+  }
+
+  /** Peak events: the same plan in every Region, the standby included (it must carry the peak alone after a failover). */
+  private addPeakCapacity(data: DataLayer): void {
+    const { config } = this;
+    new PeakCapacity(this, 'PeakCapacity', {
+      events: planEvents(config),
+      services: Object.fromEntries(SERVICE_NAMES.map((name) => [name, { scaling: this.services.services[name].scaling, sizing: config.services[name] }])) as Record<ServiceName, { scaling: ecs.ScalableTaskCount; sizing: PlatformConfig['services'][ServiceName] }>,
+      loadBalancerArn: this.loadBalancer.loadBalancer.loadBalancerArn,
+      serverlessDatabases: config.database.instanceClass !== 'serverless' ? [] : [data.catalog, data.orders].map((member, index) => ({
+        name: index === 0 ? 'catalog' as const : 'orders' as const,
+        clusterIdentifier: member.clusterIdentifier,
+        minCapacity: config.database.serverlessMinCapacity,
+        maxCapacity: config.database.serverlessMaxCapacity,
+      })),
+    });
+  }
+
+  /** Optional bot and flood protection on this Region's load balancer. */
+  private addFirewall(): void {
+    const { config } = this;
+    if (config.waf === undefined) return;
+    new StoreFirewall(this, 'Firewall', {
+      appName: config.appName,
+      region: this.plan.region,
+      mode: config.waf.mode,
+      rateLimitPerIp: config.waf.rateLimitPerIp,
+      loadBalancerArn: this.loadBalancer.loadBalancer.loadBalancerArn,
+      logKey: this.logsKey,
+      logRetentionDays: config.logRetentionDays,
+      alarmTopic: this.observability.topic,
+      dashboard: this.observability.dashboard,
+    });
+  }
+
+  /**
    * Nothing starts before what it uses: a task that finds no writer, cache or broker exits, and
    * the deployment circuit breaker then rolls the whole stack back. Every service pulls through
    * the ECR cache rule; catalog and orders wait for their member's instances (the writer in the
@@ -260,8 +314,10 @@ export class RegionalStack extends Stack {
     for (const service of Object.values(this.services.services)) {
       service.service.node.addDependency(compute.pullThroughCacheRule);
     }
-    catalog.service.node.addDependency(...data.catalog.instances);
-    orders.service.node.addDependency(...data.orders.instances);
+    // The first instance only: in the Region that creates the global database the readers wait
+    // for the services (orderFirstStart), so the reader endpoint reaches the writer at first start.
+    catalog.service.node.addDependency(data.catalog.writerInstance);
+    orders.service.node.addDependency(data.orders.writerInstance);
     orders.service.node.addDependency(data.broker.broker, data.broker.credentials);
     checkout.service.node.addDependency(data.cache.replicationGroup, data.cache.urlSecret);
     for (const [user, rotation] of [[catalog, rotations.catalog], [orders, rotations.orders]] as const) {
@@ -312,6 +368,7 @@ export class RegionalStack extends Stack {
       region: plan.region,
       regions: this.regionNames(),
       profile: config.profile,
+      serverAccessLogs: this.loadBalancer.accessLogBucket,
       ...(config.domainName !== undefined ? { domainName: config.domainName } : {}),
       ...(config.alarmEmail !== undefined ? { alarmEmail: config.alarmEmail } : {}),
       canaryIntervalMinutes: config.observability.canaryIntervalMinutes,
@@ -365,6 +422,7 @@ export class RegionalStack extends Stack {
       applicationSubnets: this.network.applicationSubnets,
       dataSubnets: this.network.dataSubnets,
       dataKey,
+      serverAccessLogs: this.loadBalancer.accessLogBucket,
       logKey: this.logsKey,
       logRetentionDays: config.logRetentionDays,
       notificationTopic: this.observability.topic,
