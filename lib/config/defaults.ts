@@ -42,6 +42,8 @@ export interface ProfileDefaults {
     backupRetentionDays: number;
   };
   readonly loadBalancerDeletionProtection: boolean;
+  /** AWS Backup on by default, and how long daily snapshots are kept. */
+  readonly backup: { enabled: boolean; dailyRetentionDays: number };
   readonly canaryIntervalMinutes: number;
   /** The order canary (one per Region, places a real, synthetic order each run). */
   readonly orderCanaryIntervalMinutes: number;
@@ -74,6 +76,7 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, ProfileDefaults>> = {
       backupRetentionDays: 7,
     },
     loadBalancerDeletionProtection: false,
+    backup: { enabled: false, dailyRetentionDays: 7 },
     canaryIntervalMinutes: 30,
     orderCanaryIntervalMinutes: 60,
   },
@@ -98,6 +101,7 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, ProfileDefaults>> = {
       backupRetentionDays: 14,
     },
     loadBalancerDeletionProtection: true,
+    backup: { enabled: true, dailyRetentionDays: 35 },
     canaryIntervalMinutes: 5,
     orderCanaryIntervalMinutes: 15,
   },

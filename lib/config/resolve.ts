@@ -18,6 +18,7 @@ import { KNOWN_REGIONS, MRSC_REGION_SETS } from './regions';
 import {
   ORDERS_ROUTINGS,
   SERVICE_NAMES,
+  type BackupSettings,
   type CartsConsistency,
   type ImageRef,
   type PlatformConfig,
@@ -89,6 +90,7 @@ export const TOP_LEVEL_KEYS = [
   'waf',
   'pipeline',
   'regionSwitch',
+  'backup',
 ] as const;
 
 // CloudWatch Logs accepts only these retention periods.
@@ -111,6 +113,7 @@ const IMAGE_REPOSITORY_PATTERN = /^[a-z0-9]+([._-][a-z0-9]+)*(\.[a-z0-9-]+)*(:[0
 const IMAGE_TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const ARC_CLUSTER_ARN_PATTERN = /^arn:aws[a-z-]*:route53-recovery-control::\d{12}:cluster\/[A-Za-z0-9-]+$/;
 const AZ_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
+const BACKUP_VAULT_ARN_PATTERN = /^arn:aws[a-z-]*:backup:[a-z0-9-]+:\d{12}:backup-vault:[A-Za-z0-9_.-]{2,50}$/;
 const APPROVER_PATTERN = /^([\w+=,.@-]{1,64}|arn:aws[a-z-]*:iam::\d{12}:(user|role)\/[\w+=,.@/-]{1,512})$/;
 
 type Json = Record<string, unknown>;
@@ -336,6 +339,7 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Pla
   const waf = resolveWaf(check, raw.waf, profile);
   const pipeline = resolvePipeline(check, raw.pipeline, canaryIntervalMinutes);
   const regionSwitch = resolveRegionSwitch(check, raw.regionSwitch, profile);
+  const backup = resolveBackup(check, raw.backup, profile, defaults.backup);
 
   if (check.problems.length > 0 || primaryRegion === undefined) {
     throw new ConfigError(check.problems);
@@ -376,11 +380,41 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Pla
     cartsConsistency,
     ...(cartsWitnessRegion !== undefined ? { cartsWitnessRegion } : {}),
     runbooks: { requireApproval, approvers },
+    backup,
     observability: { canaryIntervalMinutes, orderCanaryIntervalMinutes },
     capacity,
     ...(waf !== undefined ? { waf } : {}),
     ...(pipeline !== undefined ? { pipeline } : {}),
     ...(regionSwitch !== undefined ? { regionSwitch } : {}),
+  };
+}
+
+function resolveBackup(check: Checker, input: unknown, profile: Profile, defaults: { enabled: boolean; dailyRetentionDays: number }): BackupSettings {
+  const given = check.object('backup', input, ['enabled', 'dailyRetentionDays', 'copyToVaultArn', 'vaultLock', 'restoreTests', 'rowCountTolerancePercent']);
+  const enabled = check.boolean('backup.enabled', given?.enabled) ?? defaults.enabled;
+  const dailyRetentionDays = check.integer('backup.dailyRetentionDays', given?.dailyRetentionDays, 7, 3650) ?? defaults.dailyRetentionDays;
+  const copyToVaultArn = check.string('backup.copyToVaultArn', given?.copyToVaultArn, BACKUP_VAULT_ARN_PATTERN,
+    'must be a backup vault ARN such as arn:aws:backup:us-east-2:210987654321:backup-vault:retail-offsite');
+  const vaultLock = check.boolean('backup.vaultLock', given?.vaultLock) ?? false;
+  const restoreTests = check.boolean('backup.restoreTests', given?.restoreTests) ?? enabled;
+  const rowCountTolerancePercent = check.number('backup.rowCountTolerancePercent', given?.rowCountTolerancePercent, 0, 50, 0.1) ?? 5;
+  if (!enabled) {
+    for (const key of ['copyToVaultArn', 'vaultLock', 'restoreTests', 'dailyRetentionDays'] as const) {
+      if (given?.[key] !== undefined && given[key] !== false) {
+        check.problem(`backup.${key}`, given[key], 'is only used with backup.enabled true');
+      }
+    }
+  }
+  if (vaultLock && profile !== 'prod') {
+    check.problem('backup.vaultLock', true, 'is only allowed with profile "prod" (compliance mode cannot be undone: a dev vault could never be deleted)');
+  }
+  return {
+    enabled,
+    dailyRetentionDays,
+    ...(copyToVaultArn !== undefined ? { copyToVaultArn } : {}),
+    vaultLock,
+    restoreTests: enabled && restoreTests,
+    rowCountTolerancePercent,
   };
 }
 

@@ -86,6 +86,21 @@ export interface WafConfig {
   readonly rateLimitPerIp: number;
 }
 
+/** AWS Backup of the databases and the carts table (lib/backup). */
+export interface BackupSettings {
+  readonly enabled: boolean;
+  /** Days the daily snapshots (and their copies in the next Region) are kept. */
+  readonly dailyRetentionDays: number;
+  /** A vault in another account that also receives every daily backup (the account must allow it). */
+  readonly copyToVaultArn?: string;
+  /** Vault lock in compliance mode: after 3 days nobody, not even the account root, can shorten retention or delete the vault. */
+  readonly vaultLock: boolean;
+  /** AWS Backup restore tests of every store, validated by row counts. */
+  readonly restoreTests: boolean;
+  /** How far (percent) a restored store's row count may differ from the live one's and still pass. */
+  readonly rowCountTolerancePercent: number;
+}
+
 /** The validated, fully resolved configuration every construct is built from. */
 export interface PlatformConfig {
   readonly appName: string;
@@ -128,6 +143,7 @@ export interface PlatformConfig {
     /** Default approvers of the approval step; without them every execution must name its approvers. */
     readonly approvers: readonly string[];
   };
+  readonly backup: BackupSettings;
   readonly observability: {
     readonly canaryIntervalMinutes: number;
     /** Minutes between runs of the order canary (the only canary that places orders). */

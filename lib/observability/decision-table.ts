@@ -127,6 +127,24 @@ export const DECISION_TABLE: readonly AlarmDecision[] = [
     means: 'From this Region no ARC cluster endpoint answered for 5 minutes (or the publisher did not run).',
     action: 'Runbooks started in this Region cannot switch traffic: start them from another Region.',
   },
+  {
+    alarm: 'backup-jobs-failed',
+    severity: 'notify',
+    means: 'A backup job of this Region\'s vault (daily snapshot or continuous backup of a database or the carts table) failed, was aborted or expired unstarted in the last hour.',
+    action: 'Open the job in AWS Backup (Jobs) for its status message; start an on-demand backup of that resource once fixed. The point-in-time window keeps running in the meantime.',
+  },
+  {
+    alarm: 'backup-copy-jobs-failed',
+    severity: 'notify',
+    means: 'A copy of this Region\'s daily backups to the next Region\'s vault (or to backup.copyToVaultArn) failed in the last hour.',
+    action: 'Open the copy job in AWS Backup for its status message (often the destination key or vault policy); copy the recovery point again once fixed.',
+  },
+  {
+    alarm: 'restore-test-failed',
+    severity: 'notify',
+    means: 'A restore test did not prove a backup usable: the restore job failed, or the restored store could not be read or its row count differs from the live one by more than backup.rowCountTolerancePercent.',
+    action: 'Read the validation message on the restore job (AWS Backup, Restore testing); treat the backups of that store as unproven until a restore test passes.',
+  },
 ];
 
 const PLACEHOLDER = /<(region|service|database)>/g;

@@ -1,4 +1,5 @@
 import { ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -33,6 +34,8 @@ import { RestoreAndReconcile } from '../reconcile/restore-and-reconcile';
 import { PeakCapacity } from '../capacity/peak-capacity';
 import { StoreFirewall } from '../ingress/waf';
 import { planEvents } from '../capacity/plan';
+import { RegionalBackup } from '../backup/regional-backup';
+import { RestoreTests } from '../backup/restore-tests';
 
 export interface RegionalStackProps extends StackProps {
   readonly config: PlatformConfig;
@@ -74,6 +77,10 @@ export class RegionalStack extends Stack {
   readonly chaos: RegionalChaos;
   readonly reconcile: RestoreAndReconcile;
   readonly ordersDatabase: AuroraMember;
+  /** AWS Backup of this Region's stores, when `backup.enabled`. */
+  readonly backup?: RegionalBackup;
+  /** Weekly restore tests of every store, when `backup.restoreTests`. */
+  readonly restoreTests?: RestoreTests;
 
   private readonly configuredAzs: readonly string[];
   private readonly config: PlatformConfig;
@@ -111,6 +118,9 @@ export class RegionalStack extends Stack {
     redeploy?.failureAlarm.addAlarmAction(new cloudwatchActions.SnsAction(this.observability.pageTopic));
     this.addFirewall();
     this.chaos = this.addChaos(compute);
+    const { backup, restoreTests } = this.addBackup(dataKey);
+    if (backup !== undefined) this.backup = backup;
+    if (restoreTests !== undefined) this.restoreTests = restoreTests;
     this.reconcile = this.addRestoreAndReconcile(props, dataKey);
     this.runbooks = this.addRunbooks(props);
 
@@ -216,8 +226,8 @@ export class RegionalStack extends Stack {
         logRetentionDays: this.config.logRetentionDays,
       });
       member.allowFrom(rotation, `${spec.name} master secret rotation`);
-      // The writer and its security group rules, not the readers: those wait for the services, which wait for this.
-      rotation.schedule.node.addDependency(member.cluster, member.writerInstance, member.securityGroup, redeploy);
+      // The writer only: the readers wait for the services, which wait for the first rotation.
+      rotation.schedule.node.addDependency(member.writerInstance, member.securityGroup, redeploy);
       rotations[spec.name] = rotation;
     }
     return { rotations, redeploy };
@@ -410,6 +420,48 @@ export class RegionalStack extends Stack {
       logKey: this.logsKey,
       logRetentionDays: config.logRetentionDays,
     });
+  }
+
+  /** AWS Backup of this Region's stores and their restore tests, when configured. */
+  private addBackup(dataKey: kms.IKey): { backup?: RegionalBackup; restoreTests?: RestoreTests } {
+    const { config } = this;
+    if (!config.backup.enabled) return {};
+    const cartsArn = this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: cartsTableName(config.appName) });
+    const backup = new RegionalBackup(this, 'Backup', {
+      appName: config.appName,
+      regions: this.regionNames(),
+      settings: config.backup,
+      key: dataKey,
+      alarmTopic: this.observability.topic,
+      stores: [
+        { name: CATALOG_ENGINE.name, kind: 'aurora', arn: this.catalogDatabase.clusterArn },
+        { name: ORDERS_ENGINE.name, kind: 'aurora', arn: this.ordersDatabase.clusterArn },
+        { name: 'carts', kind: 'dynamodb', arn: cartsArn },
+      ],
+    });
+    if (!config.backup.restoreTests) return { backup };
+    const restoreTests = new RestoreTests(this, 'RestoreTests', {
+      appName: config.appName,
+      vault: backup.vault,
+      role: backup.role,
+      databases: ([[this.catalogDatabase, CATALOG_ENGINE], [this.ordersDatabase, ORDERS_ENGINE]] as const).map(([member, spec]) => ({
+        name: spec.name,
+        kind: 'aurora' as const,
+        arn: member.clusterArn,
+        engine: spec.engine,
+        databaseName: member.databaseName,
+        secret: member.credentials,
+        allowFrom: (peer: ec2.IConnectable, description: string) => member.allowFrom(peer, description),
+      })),
+      table: { name: 'carts', kind: 'dynamodb', arn: cartsArn },
+      tolerancePercent: config.backup.rowCountTolerancePercent,
+      vpc: this.network.vpc,
+      subnets: this.network.applicationSubnets,
+      logKey: this.logsKey,
+      logRetentionDays: config.logRetentionDays,
+      alarmTopic: this.observability.topic,
+    });
+    return { backup, restoreTests };
   }
 
   private addRestoreAndReconcile(props: RegionalStackProps, dataKey: kms.IKey): RestoreAndReconcile {

@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { DECISION_TABLE, decisionFor, recommend, severityOf, type Recommendation, type Situation } from '../../../lib/observability/decision-table';
 import { CONFIGURATIONS, alarmsBySuffix, regionalTemplates, resources } from './fixture';
 
+/** Rows of alarms that exist only with `backup.enabled` (lib/backup). */
+const BACKUP_ALARM_ROWS = ['backup-jobs-failed', 'backup-copy-jobs-failed', 'restore-test-failed'];
+
 const EAST = 'us-east-1';
 const WEST = 'us-west-2';
 const EU = 'eu-west-1';
@@ -111,7 +114,9 @@ describe('decision table rows', () => {
         used.add(row?.alarm ?? '');
       }
     }
-    const expected = DECISION_TABLE.map((row) => row.alarm).filter((alarm) => platform.config.domainName !== undefined || alarm !== 'canary-global');
+    const expected = DECISION_TABLE.map((row) => row.alarm)
+      .filter((alarm) => platform.config.domainName !== undefined || alarm !== 'canary-global')
+      .filter((alarm) => platform.config.backup.enabled || !BACKUP_ALARM_ROWS.includes(alarm));
     expect([...used].sort()).toEqual(expected.sort());
   });
 
