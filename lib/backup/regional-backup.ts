@@ -107,7 +107,7 @@ export class RegionalBackup extends Construct {
       backupVaultName: backupVaultName(props.appName),
       encryptionKey: props.key,
       // Recovery points outlive the stack; a deleted stack must not take the backups with it.
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       // Nobody deletes or shortens a recovery point by hand (ransomware, a wrong script); the plan's expiry still applies.
       blockRecoveryPointDeletion: true,
       ...(settings.vaultLock

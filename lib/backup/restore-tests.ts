@@ -1,3 +1,4 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as path from 'node:path';
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
@@ -106,6 +107,7 @@ export class RestoreTests extends Construct {
     const logGroup = new logs.LogGroup(this, 'ValidatorLogs', {
       retention: props.logRetentionDays as logs.RetentionDays,
       encryptionKey: props.logKey,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     const stores: ValidatedStore[] = [
       ...props.databases.map((db) => ({ name: db.name, kind: db.kind, sourceArn: db.arn, engine: db.engine, databaseName: db.databaseName, secretArn: db.secret.secretArn })),

@@ -50,7 +50,7 @@ export function encryptCdkFunctionLogs(stack: Stack, props: CdkFunctionLogsProps
         const logGroup = new logs.LogGroup(scope, LOG_GROUP_ID, {
           retention: props.retentionDays as logs.RetentionDays,
           encryptionKey: props.key,
-          removalPolicy: RemovalPolicy.RETAIN,
+          removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         });
         fn.addPropertyOverride('LoggingConfig.LogGroup', logGroup.logGroupName);
       }

@@ -167,7 +167,7 @@ describe.each(CONFIGURATIONS)('governance controls: %s', (_name, input) => {
         const policies = ofType(stack, 'AWS::S3::BucketPolicy');
         for (const [id, props] of ofType(stack, 'AWS::S3::Bucket')) {
           const resource = resources(stack).find(([logicalId]) => logicalId === id)![1] as Resource & { DeletionPolicy?: string };
-          expect({ stack: stack.name, id, deletion: resource.DeletionPolicy }).toEqual({ stack: stack.name, id, deletion: 'Retain' });
+          expect({ stack: stack.name, id, deletion: resource.DeletionPolicy }).toEqual({ stack: stack.name, id, deletion: 'RetainExceptOnCreate' });
           expect(props.VersioningConfiguration).toEqual({ Status: 'Enabled' });
           expect(props.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
           expect(((props.LifecycleConfiguration as { Rules?: unknown[] } | undefined)?.Rules ?? []).length).toBeGreaterThan(0);
