@@ -1,9 +1,14 @@
 import type { App, Stack } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { PlatformConfig } from './config/types';
+import { encryptCdkFunctionLogs } from './encryption/cdk-function-logs';
+import { RegionalKey } from './encryption/regional-key';
 import { ARC_CONTROL_PLANE_REGION } from './config/regions';
+import { peeringLinks } from './data/routing';
 import { GlobalDataStack } from './stacks/global-data-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { RegionalStack } from './stacks/regional-stack';
+import { RegionSwitchStack } from './stacks/region-switch-stack';
 import { TrafficControlStack } from './stacks/traffic-control-stack';
 
 export interface Platform {
@@ -13,6 +18,8 @@ export interface Platform {
   readonly networks: readonly NetworkStack[];
   /** In deployment order: the primary Region first, then the others as configured. */
   readonly regional: readonly RegionalStack[];
+  /** Only with `regionSwitch.enabled`: the ARC Region switch plans. */
+  readonly regionSwitch?: RegionSwitchStack;
 }
 
 /** Stack names, exactly as `cdk deploy` and the README use them. */
@@ -21,12 +28,14 @@ export const stackNames = {
   trafficControl: (appName: string) => `${appName}-traffic-control`,
   regional: (appName: string, region: string) => `${appName}-region-${region}`,
   network: (appName: string, region: string) => `${appName}-network-${region}`,
+  regionSwitch: (appName: string) => `${appName}-region-switch`,
 };
 
 /**
  * Composes the platform's stacks and their order:
  *   traffic-control (us-west-2)
- *   network-<primary> → network-<other>... (each later Region requests peering to the earlier ones;
+ *   network-<primary> → network-<other>... (each later Region requests the peering lib/data/routing.ts
+ *     plans: to the primary only, or to every earlier Region when orders uses the global writer;
  *     each owns its Region's keys)
  *   → global-data (primary Region; its secrets' copies use every Region's data key)
  *   → region-<primary> → region-<other>... (routes back over the peering; a secondary database
@@ -54,13 +63,17 @@ export function buildPlatform(app: App, config: PlatformConfig): Platform {
     ...config.regions.filter((plan) => !plan.isPrimary),
   ];
 
+  const links = peeringLinks(config, ordered.map((plan) => plan.region));
   const networks: NetworkStack[] = [];
   for (const plan of ordered) {
+    const peers = links
+      .filter((link) => link.requester === plan.region)
+      .map((link) => ({ stack: networks.find((earlier) => earlier.region === link.accepter)!, routeGroups: link.requesterGroups }));
     const stack = new NetworkStack(app, stackNames.network(config.appName, plan.region), {
       env: env(plan.region),
       config,
       plan,
-      earlier: [...networks],
+      peers,
       description: description(`network of ${plan.region} and its peering to earlier Regions`),
       terminationProtection: config.profile === 'prod',
     });
@@ -70,20 +83,20 @@ export function buildPlatform(app: App, config: PlatformConfig): Platform {
   }
 
   const regional: RegionalStack[] = [];
-  networks.forEach((networkStack, index) => {
+  networks.forEach((networkStack) => {
     const plan = networkStack.plan;
-    const later = networks.slice(index + 1);
     const stack = new RegionalStack(app, stackNames.regional(config.appName, plan.region), {
       env: env(plan.region),
       config,
       plan,
       networkStack,
-      returnPeerings: later.map((other) => {
+      returnPeerings: links.filter((link) => link.accepter === plan.region).map((link) => {
+        const other = networks.find((candidate) => candidate.region === link.requester)!;
         const request = other.peerings.get(plan.region);
         if (request === undefined) {
           throw new Error(`${other.stackName} has no peering to ${plan.region}`);
         }
-        return { region: other.region, vpcCidr: other.plan.vpcCidr, connectionId: request.connection.ref };
+        return { region: other.region, vpcCidr: other.plan.vpcCidr, connectionId: request.connection.ref, routeGroups: link.accepterGroups };
       }),
       globalDatabases: { catalog: globalData.catalog, orders: globalData.orders },
       recoveryControls: trafficControl.controls,
@@ -97,9 +110,29 @@ export function buildPlatform(app: App, config: PlatformConfig): Platform {
     regional.push(stack);
   });
 
-  return { globalData, trafficControl, networks, regional };
+  // The CDK's own functions (custom-resource providers) log to encrypted groups with a retention.
+  const cdkFunctionLogs = (stack: Stack, key: kms.IKey) => encryptCdkFunctionLogs(stack, { key, retentionDays: config.logRetentionDays });
+  for (const stack of [globalData, trafficControl]) {
+    const purpose = stack === globalData ? 'global-data-logs' : 'traffic-control-logs';
+    cdkFunctionLogs(stack, new RegionalKey(stack, 'CdkFunctionLogsKey', { appName: config.appName, purpose, allowCloudWatchLogs: true }).key);
+  }
+  networks.forEach((stack) => cdkFunctionLogs(stack, stack.logsKey));
+  regional.forEach((stack) => cdkFunctionLogs(stack, stack.observability.key));
+
+  // Optional: the plans reference every Region's services, so they deploy after all of them.
+  const regionSwitch = config.regionSwitch === undefined ? undefined : new RegionSwitchStack(app, stackNames.regionSwitch(config.appName), {
+    env: env(ARC_CONTROL_PLANE_REGION),
+    config,
+    regionSwitch: config.regionSwitch,
+    trafficControl,
+    regional,
+    description: description('ARC Region switch plans (managed alternative to the runbooks)'),
+    terminationProtection: config.profile === 'prod',
+  });
+
+  return { globalData, trafficControl, networks, regional, ...(regionSwitch !== undefined ? { regionSwitch } : {}) };
 }
 
 export function allStacks(platform: Platform): Stack[] {
-  return [platform.globalData, platform.trafficControl, ...platform.networks, ...platform.regional];
+  return [platform.globalData, platform.trafficControl, ...platform.networks, ...platform.regional, ...(platform.regionSwitch !== undefined ? [platform.regionSwitch] : [])];
 }

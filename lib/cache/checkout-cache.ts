@@ -45,7 +45,7 @@ export class CheckoutCache extends Construct implements CacheBinding {
         passwordLength: 64,
       },
       encryptionKey: props.key,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     Validations.of(this.authToken).acknowledge({
       id: 'AwsSolutions-SMG4',
@@ -106,7 +106,7 @@ export class CheckoutCache extends Construct implements CacheBinding {
         ]),
       ),
       encryptionKey: props.key,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     Validations.of(this.urlSecret).acknowledge({
       id: 'AwsSolutions-SMG4',

@@ -123,7 +123,7 @@ export class RegionalChaos extends Construct {
     this.logGroup = new logs.LogGroup(this, 'ExperimentLogs', {
       retention: props.logRetentionDays as logs.RetentionDays,
       encryptionKey: props.logKey,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     const templates = new Map<string, fis.CfnExperimentTemplate>();

@@ -13,8 +13,10 @@ import {
   PLACEHOLDER_ACCOUNT,
   PROFILE_DEFAULTS,
 } from './defaults';
+import { resolvePipeline, resolveRegionSwitch } from './delivery';
 import { KNOWN_REGIONS, MRSC_REGION_SETS } from './regions';
 import {
+  ORDERS_ROUTINGS,
   SERVICE_NAMES,
   type BackupSettings,
   type CartsConsistency,
@@ -26,6 +28,7 @@ import {
   type ServiceSizing,
 } from './types';
 import type { RoutingMode } from '../topology/topology';
+import { resolveCapacity, resolveWaf } from './peak';
 
 /** One thing wrong with the configuration: where, what was given, what is allowed. */
 export interface ConfigProblem {
@@ -55,6 +58,8 @@ function describe(value: unknown): string {
 export interface ResolveOptions {
   /** The account the CDK CLI resolved (CDK_DEFAULT_ACCOUNT); wins over the configured one when present. */
   readonly cliAccount?: string;
+  /** The current time, from bin/ (events that have passed are rejected); without it, event times are not checked against the clock. */
+  readonly now?: Date;
 }
 
 /** The configuration file's shape. Every key is optional: the defaults synthesize with no input. */
@@ -82,6 +87,10 @@ export const TOP_LEVEL_KEYS = [
   'canaryIntervalMinutes',
   'orderCanaryIntervalMinutes',
   'backup',
+  'capacity',
+  'waf',
+  'pipeline',
+  'regionSwitch',
 ] as const;
 
 // CloudWatch Logs accepts only these retention periods.
@@ -114,7 +123,7 @@ function isObject(value: unknown): value is Json {
 }
 
 /** Collects problems instead of stopping at the first one. */
-class Checker {
+export class Checker {
   readonly problems: ConfigProblem[] = [];
 
   problem(key: string, value: unknown, allowed: string): void {
@@ -327,6 +336,10 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Pla
   const orderCanaryIntervalMinutes = check.integer('orderCanaryIntervalMinutes', raw.orderCanaryIntervalMinutes, 1, 60) ?? defaults.orderCanaryIntervalMinutes;
 
   const backup = resolveBackup(check, raw.backup, profile, defaults.backup);
+  const capacity = resolveCapacity(check, raw.capacity, { services, database, ...(options.now !== undefined ? { now: options.now } : {}) });
+  const waf = resolveWaf(check, raw.waf, profile);
+  const pipeline = resolvePipeline(check, raw.pipeline, canaryIntervalMinutes);
+  const regionSwitch = resolveRegionSwitch(check, raw.regionSwitch, profile);
 
   if (check.problems.length > 0 || primaryRegion === undefined) {
     throw new ConfigError(check.problems);
@@ -369,6 +382,10 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Pla
     runbooks: { requireApproval, approvers },
     backup,
     observability: { canaryIntervalMinutes, orderCanaryIntervalMinutes },
+    capacity,
+    ...(waf !== undefined ? { waf } : {}),
+    ...(pipeline !== undefined ? { pipeline } : {}),
+    ...(regionSwitch !== undefined ? { regionSwitch } : {}),
   };
 }
 
@@ -482,7 +499,7 @@ function resolveDatabase(
   input: unknown,
   defaults: (typeof PROFILE_DEFAULTS)[Profile]['database'],
 ): PlatformConfig['database'] {
-  const db = check.object('database', input, ['instanceClass', 'serverlessMinCapacity', 'serverlessMaxCapacity', 'readers', 'backupRetentionDays']);
+  const db = check.object('database', input, ['instanceClass', 'serverlessMinCapacity', 'serverlessMaxCapacity', 'readers', 'backupRetentionDays', 'ordersRouting']);
   let instanceClass = defaults.instanceClass;
   if (db?.instanceClass !== undefined) {
     // Global databases need memory-optimized classes or Serverless v2; burstable (t) classes are not supported.
@@ -503,6 +520,7 @@ function resolveDatabase(
     serverlessMaxCapacity,
     readers: check.integer('database.readers', db?.readers, 0, 15) ?? defaults.readers,
     backupRetentionDays: check.integer('database.backupRetentionDays', db?.backupRetentionDays, 1, 35) ?? defaults.backupRetentionDays,
+    ordersRouting: check.oneOf('database.ordersRouting', db?.ordersRouting, ORDERS_ROUTINGS) ?? 'forwarding',
   };
 }
 

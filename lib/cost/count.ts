@@ -196,6 +196,14 @@ export function countComponents(templates: readonly CfnTemplate[], hoursPerMonth
       case 'AWS::CloudWatch::Dashboard':
         add(counts, 'dashboard', 1);
         break;
+      case 'AWS::WAFv2::WebACL': {
+        // Monthly charges only; requests inspected are usage (npm run capacity prices an event's).
+        const rules = Array.isArray(p.Rules) ? (p.Rules as { Statement?: { ManagedRuleGroupStatement?: { Name?: unknown } } }[]) : [];
+        add(counts, 'waf-web-acl', 1);
+        add(counts, 'waf-rule', rules.length);
+        add(counts, 'waf-bot-control', rules.filter((rule) => rule.Statement?.ManagedRuleGroupStatement?.Name === 'AWSManagedRulesBotControlRuleSet').length);
+        break;
+      }
       case 'AWS::Route53::HealthCheck':
         add(counts, 'health-check', 1);
         break;

@@ -17,21 +17,34 @@ export interface AuroraMemberProps {
   readonly role: 'primary' | 'secondary';
   /** The master secret's ARN in this Region (the primary secret or its local replica). */
   readonly secretArn: string;
-  /** The global writer endpoint's host name: services connect there, whichever Region writes. */
+  /** The global writer endpoint's host name (the services' endpoint when `serviceEndpoint` is `global-writer`). */
   readonly writerEndpointAddress: string;
+  /**
+   * What the service gets as `host:port`. `local-reader`: this member's reader endpoint, which
+   * answers in both roles (a secondary's cluster endpoint is inactive) and needs no change after a
+   * failover or switchover. `global-writer`: the global writer endpoint, which may be in another Region.
+   */
+  readonly serviceEndpoint: 'local-reader' | 'global-writer';
+  /**
+   * Global write forwarding (a secondary forwards to the writer in another Region; on the writer it
+   * applies once the member is demoted) and local write forwarding (the writer's own readers forward
+   * to it), with the engine's forwarding parameters. Off: writes through a reader fail.
+   */
+  readonly writeForwarding: boolean;
   readonly vpc: ec2.IVpc;
   readonly subnets: ec2.SubnetSelection;
   readonly key: kms.IKey;
   readonly sizing: DatabaseSizing;
-  /** Application subnets of the other Regions, which reach the writer over VPC peering. */
-  readonly remoteApplicationCidrs: readonly string[];
+  /** Subnets of other Regions admitted over VPC peering, and who connects from there. */
+  readonly remoteClients: { readonly cidrs: readonly string[]; readonly description: string };
 }
 
 /**
  * This Region's member of one Aurora global database: a cluster (L1, because a secondary must
  * not carry master credentials or a database name, which the L2 always renders) with its
  * instances, parameter group, subnet group and security group, encrypted with the Region's
- * key, retained on stack deletion. It publishes the global writer endpoint for the services.
+ * key, retained on stack deletion. It publishes the endpoint its service connects to: its own
+ * reader endpoint (Region-confined) or the global writer endpoint.
  */
 export class AuroraMember extends Construct implements DatabaseBinding {
   readonly cluster: rds.CfnDBCluster;
@@ -55,25 +68,27 @@ export class AuroraMember extends Construct implements DatabaseBinding {
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
-      description: `${spec.name} database: its own service and the application subnets of peered Regions`,
+      description: props.remoteClients.cidrs.length > 0
+        ? `${spec.name} database: its own service and, over peering, ${props.remoteClients.description}`
+        : `${spec.name} database: its own service only`,
       allowAllOutbound: false,
     });
-    for (const cidr of props.remoteApplicationCidrs) {
-      this.securityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(spec.port), `${spec.name} writer from a peered Region's application subnet`);
+    for (const cidr of props.remoteClients.cidrs) {
+      this.securityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(spec.port), `${spec.name} from ${props.remoteClients.description}`);
     }
 
     const subnetGroup = new rds.CfnDBSubnetGroup(this, 'SubnetGroup', {
       dbSubnetGroupDescription: `Data subnets of the ${spec.name} database`,
       subnetIds: props.vpc.selectSubnets(props.subnets).subnetIds,
     });
-    subnetGroup.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    subnetGroup.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
 
     const parameterGroup = new rds.CfnDBClusterParameterGroup(this, 'ClusterParameters', {
       description: `${spec.name} cluster parameters`,
       family: spec.parameterGroupFamily,
-      parameters: { ...spec.clusterParameters },
+      parameters: { ...spec.clusterParameters, ...(props.writeForwarding ? spec.writeForwardingParameters : {}) },
     });
-    parameterGroup.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    parameterGroup.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
 
     const serverless = sizing.instanceClass === 'serverless';
     const primary = props.role === 'primary';
@@ -101,12 +116,13 @@ export class AuroraMember extends Construct implements DatabaseBinding {
       copyTagsToSnapshot: true,
       deletionProtection: true,
       enableIamDatabaseAuthentication: true,
+      ...(props.writeForwarding ? { enableGlobalWriteForwarding: true, enableLocalWriteForwarding: true } : {}),
       enableCloudwatchLogsExports: [...spec.logExports],
       ...(serverless
         ? { serverlessV2ScalingConfiguration: { minCapacity: sizing.serverlessMinCapacity, maxCapacity: sizing.serverlessMaxCapacity } }
         : {}),
     });
-    this.cluster.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.cluster.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
     if (spec.engine === 'aurora-mysql') {
       Validations.of(this.cluster).acknowledge({
         id: 'AwsSolutions-RDS14',
@@ -129,14 +145,40 @@ export class AuroraMember extends Construct implements DatabaseBinding {
         caCertificateIdentifier: 'rds-ca-rsa2048-g1',
         promotionTier: index,
       });
-      instance.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      instance.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
       this.instances.push(instance);
     }
 
-    this.endpointParameter = new ssm.StringParameter(this, 'WriterEndpoint', {
-      description: `host:port of the ${spec.name} global writer endpoint`,
-      stringValue: `${props.writerEndpointAddress}:${spec.port}`,
+    const local = props.serviceEndpoint === 'local-reader';
+    this.endpointParameter = new ssm.StringParameter(this, local ? 'ServiceEndpoint' : 'WriterEndpoint', {
+      description: local
+        ? `host:port of this Region's ${spec.name} member (reader endpoint) for the ${spec.name} service`
+        : `host:port of the ${spec.name} global writer endpoint`,
+      stringValue: `${local ? this.cluster.attrReadEndpointAddress : props.writerEndpointAddress}:${spec.port}`,
     });
+  }
+
+  /** The first instance: the writer in the Region that creates the global database. */
+  get writerInstance(): rds.CfnDBInstance {
+    const first = this.instances[0];
+    if (first === undefined) throw new Error(`${this.node.path}: no instances`);
+    return first;
+  }
+
+  /**
+   * The instances after the first. In the Region that creates the global database they are made
+   * to wait for the services (see `createReadersAfter`), so that at the first start the reader
+   * endpoint resolves to the writer and the images' schema migrations and seed data reach it.
+   */
+  get readers(): readonly rds.CfnDBInstance[] {
+    return this.instances.slice(1);
+  }
+
+  /** Create the reader instances only once `dependencies` exist (first-start ordering, see `readers`). */
+  createReadersAfter(...dependencies: Construct[]): void {
+    for (const reader of this.readers) {
+      reader.node.addDependency(...dependencies);
+    }
   }
 
   allowFrom(peer: ec2.IConnectable, description: string): void {

@@ -19,6 +19,12 @@ export interface EngineSpec {
   readonly secretEngine: 'mysql' | 'postgres';
   readonly logExports: readonly string[];
   readonly clusterParameters: Readonly<Record<string, string>>;
+  /**
+   * Cluster parameters that write forwarding needs, set only on members that forward. Empty for
+   * an engine whose service never forwards: Aurora MySQL forwards nothing while
+   * `aurora_replica_read_consistency` is empty, which is what catalog relies on.
+   */
+  readonly writeForwardingParameters: Readonly<Record<string, string>>;
 }
 
 export const CATALOG_ENGINE: EngineSpec = {
@@ -40,6 +46,7 @@ export const CATALOG_ENGINE: EngineSpec = {
     // cross-Region traffic runs over VPC peering, which AWS encrypts between Regions.
     require_secure_transport: 'OFF',
   },
+  writeForwardingParameters: {},
 };
 
 export const ORDERS_ENGINE: EngineSpec = {
@@ -56,6 +63,11 @@ export const ORDERS_ENGINE: EngineSpec = {
     // The orders image's JDBC driver negotiates TLS (sslmode=prefer); plaintext is refused.
     'rds.force_ssl': '1',
     log_min_duration_statement: '2000',
+  },
+  writeForwardingParameters: {
+    // A cluster parameter (the orders image sets nothing per session): every forwarded statement's
+    // results are visible to the session's later reads (the order it just placed), not to others'.
+    'apg_write_forward.consistency_mode': 'SESSION',
   },
 };
 

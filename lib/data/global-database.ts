@@ -47,7 +47,7 @@ export class GlobalDatabase extends Construct {
       storageEncrypted: true,
       deletionProtection: true,
     });
-    this.globalCluster.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.globalCluster.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
 
     // The global writer endpoint is a nested attribute CloudFormation does not expose by GetAtt;
     // read it once at deploy time (a read-only call in this Region).
@@ -88,7 +88,7 @@ export class GlobalDatabase extends Construct {
       },
       encryptionKey: props.dataKeyIn(Stack.of(this).region),
       replicaRegions: props.replicaRegions.map((region) => ({ region, encryptionKey: props.dataKeyIn(region) })),
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     Validations.of(this.secret).acknowledge({
       id: 'AwsSolutions-SMG4',

@@ -42,8 +42,20 @@ export class RegionalKey extends Construct {
       description: `${props.appName} ${props.purpose} (${stack.region})`,
       alias: regionalKeyAliasName(props.appName, props.purpose),
       enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
+    // Grants only for AWS resources: services (RDS, Secrets Manager, ElastiCache, Amazon MQ...)
+    // create grants on a caller's behalf; nobody can hand a principal a grant directly.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'GrantsOnlyForAwsResources',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:CreateGrant'],
+        resources: ['*'],
+        conditions: { Bool: { 'kms:GrantIsForAWSResource': 'false' } },
+      }),
+    );
     if (props.allowCloudWatchLogs === true) {
       // Logs encrypts per log group; the encryption context pins the key to this account's log groups.
       this.key.addToResourcePolicy(

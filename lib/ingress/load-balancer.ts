@@ -34,21 +34,27 @@ export class LoadBalancer extends Construct {
   constructor(scope: Construct, id: string, props: LoadBalancerProps) {
     super(scope, id);
 
+    // The Region's one access-log bucket: the load balancer's access logs (prefix alb/) and the
+    // S3 server access logs of the Region's other buckets (prefix s3/<bucket>/). Both kinds of
+    // delivery need SSE-S3 on the destination: the one bucket without a customer-managed key.
     this.accessLogBucket = new s3.Bucket(this, 'AccessLogs', {
-      // ALB access logs support SSE-S3 only.
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       versioned: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       lifecycleRules: [
-        { expiration: Duration.days(props.accessLogRetentionDays), noncurrentVersionExpiration: Duration.days(1) },
+        {
+          expiration: Duration.days(props.accessLogRetentionDays),
+          noncurrentVersionExpiration: Duration.days(1),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
       ],
     });
     Validations.of(this.accessLogBucket).acknowledge({
       id: 'AwsSolutions-S1',
-      reason: 'This bucket is the destination of the load balancer access logs; logging its own accesses to itself would recurse.',
+      reason: 'This bucket is the destination of the Region\'s access logs (load balancer and S3 server access logs); logging its own accesses to itself would recurse.',
     });
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {

@@ -46,7 +46,7 @@ export class OrderEventsBroker extends Construct implements BrokerBinding {
         passwordLength: 32,
       },
       encryptionKey: props.key,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     Validations.of(this.credentials).acknowledge({
       id: 'AwsSolutions-SMG4',
@@ -80,7 +80,7 @@ export class OrderEventsBroker extends Construct implements BrokerBinding {
         },
       ],
     });
-    this.broker.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.broker.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
 
     // The AMQPS endpoint exactly as the broker reports it (amqps://<id>.mq.<region>.on.aws:5671).
     this.addressesParameter = new ssm.StringParameter(this, 'Addresses', {

@@ -64,7 +64,7 @@ export class Network extends Construct {
     const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
       retention: props.flowLogRetentionDays as logs.RetentionDays,
       encryptionKey: props.logKey,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     this.vpc.addFlowLog('FlowLog', {
       destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),

@@ -1,10 +1,11 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
+import type { RoutedGroup } from '../data/routing';
 import { SUBNET_GROUPS } from './network';
 
-/** Route tables that must know the way to a peered Region: applications out, databases back. */
-export function peeredRouteTableIds(vpc: ec2.IVpc): string[] {
-  const ids = [SUBNET_GROUPS.application, SUBNET_GROUPS.data].flatMap((group) =>
+/** Route tables of the given subnet groups (those that talk to a peered Region: clients out, databases back). */
+export function peeredRouteTableIds(vpc: ec2.IVpc, groups: readonly RoutedGroup[]): string[] {
+  const ids = groups.map((group) => SUBNET_GROUPS[group]).flatMap((group) =>
     vpc.selectSubnets({ subnetGroupName: group }).subnets.map((subnet) => subnet.routeTable.routeTableId),
   );
   return [...new Set(ids)];
@@ -15,6 +16,8 @@ export interface PeeringRequestProps {
   readonly peerRegion: string;
   readonly peerVpcId: string;
   readonly peerVpcCidr: string;
+  /** This side's subnet groups that route to the peer. */
+  readonly routeGroups: readonly RoutedGroup[];
 }
 
 /**
@@ -32,7 +35,7 @@ export class PeeringRequest extends Construct {
       peerVpcId: props.peerVpcId,
       peerRegion: props.peerRegion,
     });
-    peeredRouteTableIds(props.vpc).forEach((routeTableId, index) => {
+    peeredRouteTableIds(props.vpc, props.routeGroups).forEach((routeTableId, index) => {
       new ec2.CfnRoute(this, `Route${index}`, {
         routeTableId,
         destinationCidrBlock: props.peerVpcCidr,

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { ArnFormat, Aws, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -21,6 +21,7 @@ import { RegionalKey } from '../encryption/regional-key';
 import { storeUrlParameterName, topologyParameterName, type DatabaseName } from '../topology/topology';
 import { CANARY_ENV } from './canary/contract';
 import type { JourneyPath } from './canary/store-probe';
+import { logServerAccess } from '../common/access-logs';
 import { CANARY_RUNTIME, STORE_PROBE_HANDLER, storeProbeCode } from './canary-code';
 import { buildOverviewDashboard, buildRegionalDashboard } from './dashboards';
 import { severityOf, type Severity } from './decision-table';
@@ -58,6 +59,8 @@ export interface RegionalObservabilityProps {
   /** Every Region of the platform, in configuration order; the overview dashboard lives in the first. */
   readonly regions: readonly string[];
   readonly profile: Profile;
+  /** The Region's access-log bucket: the canary artifacts bucket's S3 server access logs go there. */
+  readonly serverAccessLogs: s3.IBucket;
   /** With a domain, a canary also probes `https://<domainName>` (wherever ARC sends traffic). */
   readonly domainName?: string;
   /** Subscribed to both of the Region's topics (page and notify). */
@@ -274,17 +277,14 @@ export class RegionalObservability extends Construct {
       versioned: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       // Retained like every bucket of the platform; the lifecycle keeps it small.
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       lifecycleRules: [{
         expiration: Duration.days(this.props.profile === 'prod' ? 30 : 7),
         noncurrentVersionExpiration: Duration.days(1),
         abortIncompleteMultipartUploadAfter: Duration.days(1),
       }],
     });
-    Validations.of(bucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'Only this Region\'s canaries write here (HTTP step reports, no customer data) and objects expire within days; the bucket is not a log source worth logging accesses of.',
-    });
+    logServerAccess(bucket, this.props.serverAccessLogs, 's3/canary-artifacts');
     return bucket;
   }
 
@@ -667,7 +667,7 @@ export class RegionalObservability extends Construct {
     const logGroup = new logs.LogGroup(this, 'RoutingStateLogs', {
       retention: this.props.logRetentionDays as logs.RetentionDays,
       encryptionKey: this.key,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     const role = new iam.Role(this, 'RoutingStateRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),

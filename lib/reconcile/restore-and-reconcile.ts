@@ -13,6 +13,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { logServerAccess } from '../common/access-logs';
 import { platformFunction } from '../common/node-function';
 import { wildcardResourceFinding } from '../observability/nag';
 import { runbookNames, type AuroraEngine, type DatabaseName } from '../topology/topology';
@@ -59,6 +60,8 @@ export interface RestoreAndReconcileProps {
   readonly dataSubnets: ec2.SubnetSelection;
   /** This Region's CMK: copied snapshot, temporary cluster, its managed secret, the report bucket. */
   readonly dataKey: kms.IKey;
+  /** The Region's access-log bucket: the report bucket's S3 server access logs go there. */
+  readonly serverAccessLogs: s3.IBucket;
   /**
    * Alias of the data key in every Region (the old primary's snapshot is encrypted with that Region's key,
    * whose ARN this stack does not know). @default `alias/${appName}/data` (RegionalKey's alias)
@@ -117,7 +120,6 @@ export class RestoreAndReconcile extends Construct implements ec2.IConnectable {
   readonly taskSecurityGroup: ec2.SecurityGroup;
   readonly temporaryClusterSecurityGroup: ec2.SecurityGroup;
   readonly reportBucket: s3.Bucket;
-  readonly accessLogBucket: s3.Bucket;
   readonly cluster: ecs.Cluster;
   readonly taskDefinitions: Readonly<Partial<Record<DatabaseName, ecs.FargateTaskDefinition>>>;
   readonly taskLogGroup: logs.LogGroup;
@@ -199,20 +201,7 @@ export class RestoreAndReconcile extends Construct implements ec2.IConnectable {
       });
     }
 
-    // ---- Report bucket (and its access-log bucket).
-    this.accessLogBucket = new s3.Bucket(this, 'ReportAccessLogs', {
-      // S3 server access logs can only be delivered to SSE-S3 buckets.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      versioned: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [{ expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
-    });
-    Validations.of(this.accessLogBucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This bucket receives the report bucket\'s server access logs; logging its own accesses to itself would recurse.',
-    });
+    // ---- Report bucket (server access logs go to the Region's access-log bucket).
     this.reportBucket = new s3.Bucket(this, 'ReportBucket', {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: props.dataKey,
@@ -220,26 +209,14 @@ export class RestoreAndReconcile extends Construct implements ec2.IConnectable {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       versioned: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       lifecycleRules: [
         { noncurrentVersionExpiration: Duration.days(props.reportNoncurrentVersionDays ?? 90) },
         // Parts of a multipart upload the task could not complete.
         { abortIncompleteMultipartUploadAfter: Duration.days(7) },
       ],
     });
-    // Written on the L1 with an explicit delivery policy: the same template whatever the
-    // `@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy` flag of the app says (ACLs stay off).
-    const logPrefix = 'report-bucket/';
-    (this.reportBucket.node.defaultChild as s3.CfnBucket).loggingConfiguration = { destinationBucketName: this.accessLogBucket.bucketName, logFilePrefix: logPrefix };
-    this.accessLogBucket.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'S3ServerAccessLogsOfTheReportBucket',
-        principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
-        actions: ['s3:PutObject'],
-        resources: [this.accessLogBucket.arnForObjects(`${logPrefix}*`)],
-        conditions: { ArnLike: { 'aws:SourceArn': this.reportBucket.bucketArn }, StringEquals: { 'aws:SourceAccount': stack.account } },
-      }),
-    );
+    logServerAccess(this.reportBucket, props.serverAccessLogs, 's3/report-bucket');
 
     new CfnOutput(this, 'ReportBucketName', {
       value: this.reportBucket.bucketName,
@@ -247,8 +224,8 @@ export class RestoreAndReconcile extends Construct implements ec2.IConnectable {
     });
 
     // ---- Comparison task.
-    this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
-    this.taskLogGroup = new logs.LogGroup(this, 'TaskLogs', { encryptionKey: props.logKey, retention: this.retention, removalPolicy: RemovalPolicy.RETAIN });
+    this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: ecs.ContainerInsights.ENHANCED });
+    this.taskLogGroup = new logs.LogGroup(this, 'TaskLogs', { encryptionKey: props.logKey, retention: this.retention, removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE });
     const ecsPrincipal = new iam.ServicePrincipal('ecs-tasks.amazonaws.com', {
       conditions: {
         StringEquals: { 'aws:SourceAccount': stack.account },
@@ -290,7 +267,10 @@ export class RestoreAndReconcile extends Construct implements ec2.IConnectable {
       const container = definition.addContainer(CONTAINER_NAME, {
         image,
         essential: true,
+        // The image's `node` user (UID/GID 1000 in the node base image); root file system read-only.
+        user: '1000:1000',
         readonlyRootFilesystem: true,
+        memoryLimitMiB: memoryMiB,
         logging: ecs.LogDrivers.awsLogs({ logGroup: this.taskLogGroup, streamPrefix: CONTAINER_NAME }),
         // Names and addresses only; both credentials are read from Secrets Manager at run time.
         environment: {
@@ -374,17 +354,30 @@ export class RestoreAndReconcile extends Construct implements ec2.IConnectable {
         describeTemporary(),
         new iam.PolicyStatement({
           sid: 'EncryptTheCopy',
-          actions: ['kms:CreateGrant', 'kms:DescribeKey'],
+          actions: ['kms:CreateGrant'],
           resources: [props.dataKey.keyArn],
           conditions: { StringEquals: viaRds, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
         }),
+        // Not in the statement above: kms:GrantIsForAWSResource exists only on grant calls.
+        new iam.PolicyStatement({ sid: 'DescribeTheCopyKey', actions: ['kms:DescribeKey'], resources: [props.dataKey.keyArn], conditions: { StringEquals: viaRds } }),
         new iam.PolicyStatement({
           sid: 'DecryptTheSourceInItsRegion',
-          actions: ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Decrypt'],
+          actions: ['kms:DescribeKey', 'kms:Decrypt'],
           resources: oldRegionKeys,
           conditions: {
             StringEquals: { 'kms:ViaService': otherRegions.map((r) => `rds.${r}.amazonaws.com`) },
             'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [dataAlias] },
+          },
+        }),
+        // Grants only through RDS, for the copy (kms:GrantIsForAWSResource exists only on grant calls).
+        new iam.PolicyStatement({
+          sid: 'GrantTheSourceKeyToRds',
+          actions: ['kms:CreateGrant'],
+          resources: oldRegionKeys,
+          conditions: {
+            StringEquals: { 'kms:ViaService': otherRegions.map((r) => `rds.${r}.amazonaws.com`) },
+            'ForAnyValue:StringEquals': { 'kms:ResourceAliases': [dataAlias] },
+            Bool: { 'kms:GrantIsForAWSResource': 'true' },
           },
         }),
       ],
@@ -486,9 +479,18 @@ export class RestoreAndReconcile extends Construct implements ec2.IConnectable {
         }),
         new iam.PolicyStatement({
           sid: 'UseTheDataKeyThroughRdsAndSecretsManager',
-          actions: ['kms:CreateGrant', 'kms:DescribeKey', 'kms:Decrypt', 'kms:GenerateDataKey'],
+          actions: ['kms:DescribeKey', 'kms:Decrypt', 'kms:GenerateDataKey'],
           resources: [props.dataKey.keyArn],
           conditions: { StringEquals: { 'kms:ViaService': [`rds.${region}.amazonaws.com`, `secretsmanager.${region}.amazonaws.com`] } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'GrantTheDataKeyToRdsAndSecretsManager',
+          actions: ['kms:CreateGrant'],
+          resources: [props.dataKey.keyArn],
+          conditions: {
+            StringEquals: { 'kms:ViaService': [`rds.${region}.amazonaws.com`, `secretsmanager.${region}.amazonaws.com`] },
+            Bool: { 'kms:GrantIsForAWSResource': 'true' },
+          },
         }),
         new iam.PolicyStatement({
           sid: 'RunComparisonTask',
@@ -622,7 +624,7 @@ export class RestoreAndReconcile extends Construct implements ec2.IConnectable {
       readonly topic?: sns.ITopic;
     },
   ): lambda.Function {
-    const logGroup = new logs.LogGroup(this, `${id}Logs`, { encryptionKey: this.logKey, retention: this.retention, removalPolicy: RemovalPolicy.RETAIN });
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, { encryptionKey: this.logKey, retention: this.retention, removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE });
     const role = new iam.Role(this, `${id}Role`, { description: options.description, assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     const policy = new iam.Policy(this, `${id}Policy`, { roles: [role], statements: [...options.statements] });
     // Written by hand instead of AWSLambdaBasicExecutionRole: only this function's log group.

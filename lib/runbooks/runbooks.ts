@@ -290,7 +290,7 @@ export class RegionalRunbooks extends Construct {
   ): lambda.Function {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, {
       retention: options.retention,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       ...(this.logKey !== undefined ? { encryptionKey: this.logKey } : {}),
     });
     const role = new iam.Role(this, `${id}Role`, {

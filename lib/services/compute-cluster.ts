@@ -27,6 +27,8 @@ export interface ServiceImage {
 export class ComputeCluster extends Construct {
   readonly cluster: ecs.Cluster;
   readonly namespace: servicediscovery.INamespace;
+  /** Services that pull through the cache start after it exists (the first pull creates the repository). */
+  readonly pullThroughCacheRule: ecr.CfnPullThroughCacheRule;
   private readonly cachePrefix: string;
 
   constructor(scope: Construct, id: string, props: ComputeClusterProps) {
@@ -41,7 +43,7 @@ export class ComputeCluster extends Construct {
       useForServiceConnect: true,
     });
     this.cachePrefix = `${props.appName}-public`;
-    new ecr.CfnPullThroughCacheRule(this, 'EcrPublicCache', {
+    this.pullThroughCacheRule = new ecr.CfnPullThroughCacheRule(this, 'EcrPublicCache', {
       ecrRepositoryPrefix: this.cachePrefix,
       upstreamRegistryUrl: 'public.ecr.aws',
     });

@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ServiceName, ServiceSizing } from '../config/types';
 import type { ComputeCluster } from './compute-cluster';
+import { applicationMemoryLimitMiB, IMAGE_USER, mountScratchVolumes, WRITABLE_PATHS } from './container-hardening';
 
 /** Every retail-store-sample service listens here. */
 export const CONTAINER_PORT = 8080;
@@ -43,6 +44,8 @@ export class RetailService extends Construct {
   readonly securityGroup: ec2.SecurityGroup;
   readonly logGroup: logs.LogGroup;
   readonly container: ecs.ContainerDefinition;
+  /** The task count's scalable target (lib/capacity adds scheduled minimums for peak events). */
+  readonly scaling: ecs.ScalableTaskCount;
 
   constructor(scope: Construct, id: string, props: RetailServiceProps) {
     super(scope, id);
@@ -50,7 +53,7 @@ export class RetailService extends Construct {
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetentionDays as logs.RetentionDays,
       encryptionKey: props.logKey,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     this.taskRole = new iam.Role(this, 'TaskRole', {
@@ -74,13 +77,17 @@ export class RetailService extends Construct {
     });
 
     const image = props.compute.image(this, props.repository, props.tag);
+    const logging = ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: props.name });
     this.container = taskDefinition.addContainer('app', {
       image: image.image,
       essential: true,
+      user: IMAGE_USER,
+      readonlyRootFilesystem: true,
+      memoryLimitMiB: applicationMemoryLimitMiB(props.sizing.memoryMiB),
       environment: { ...props.environment },
       secrets: { ...props.secrets },
       portMappings: [{ name: 'http', containerPort: CONTAINER_PORT, protocol: ecs.Protocol.TCP, appProtocol: ecs.AppProtocol.http }],
-      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: props.name }),
+      logging,
       healthCheck: {
         command: ['CMD-SHELL', `curl -fs http://localhost:${CONTAINER_PORT}${props.healthPath} || exit 1`],
         interval: Duration.seconds(15),
@@ -90,6 +97,7 @@ export class RetailService extends Construct {
         startPeriod: Duration.seconds(90),
       },
     });
+    mountScratchVolumes(taskDefinition, this.container, WRITABLE_PATHS[props.name], image.image, logging);
     image.grantPull?.(this.executionRole);
     Validations.of(this.executionRole).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
@@ -129,10 +137,10 @@ export class RetailService extends Construct {
     });
     this.service.node.addDependency(props.compute.namespace);
 
-    const scaling = this.service.autoScaleTaskCount({
+    const scaling = (this.scaling = this.service.autoScaleTaskCount({
       minCapacity: props.sizing.minCount,
       maxCapacity: props.sizing.maxCount,
-    });
+    }));
     scaling.scaleOnCpuUtilization('Cpu', {
       targetUtilizationPercent: props.sizing.cpuTargetPercent,
       scaleInCooldown: Duration.seconds(300),

@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { PlatformConfig, RegionPlan } from '../config/types';
+import type { RoutedGroup } from '../data/routing';
 import { DATA_KEY_PURPOSE, RegionalKey } from '../encryption/regional-key';
 import { Network } from '../network/network';
 import { PeeringRequest } from '../network/peering';
@@ -9,16 +10,17 @@ import { PeeringRequest } from '../network/peering';
 export interface NetworkStackProps extends StackProps {
   readonly config: PlatformConfig;
   readonly plan: RegionPlan;
-  /** Network stacks of the Regions deployed before this one: this Region requests peering to each. */
-  readonly earlier: readonly NetworkStack[];
+  /** Earlier Regions' network stacks this Region requests peering to, with this side's routed subnet groups. */
+  readonly peers: readonly { readonly stack: NetworkStack; readonly routeGroups: readonly RoutedGroup[] }[];
 }
 
 /**
- * A Region's network: VPC, endpoints, flow logs, and VPC peering requested to every earlier
- * Region with this side's routes. It is its own stack because the peering must exist on both
- * sides before any Region's services start (they reach the global writer endpoint, which may be
- * in another Region): the earlier Region's routes back are created by its regional stack, which
- * deploys after every network stack.
+ * A Region's network: VPC, endpoints, flow logs, and the VPC peering the database routing needs
+ * (lib/data/routing.ts: to the primary Region only for master secret rotation, or a full mesh when
+ * orders uses the global writer endpoint), requested to earlier Regions with this side's routes.
+ * It is its own stack so that both sides of a peering exist before the clients that use it
+ * start: the earlier Region's routes back are created by its regional stack, which deploys after
+ * every network stack.
  */
 export class NetworkStack extends Stack {
   readonly network: Network;
@@ -44,12 +46,13 @@ export class NetworkStack extends Stack {
       flowLogRetentionDays: props.config.network.flowLogRetentionDays,
       logKey: this.logsKey,
     });
-    for (const earlier of props.earlier) {
+    for (const { stack: earlier, routeGroups } of props.peers) {
       this.peerings.set(earlier.region, new PeeringRequest(this, `Peering-${earlier.region}`, {
         vpc: this.network.vpc,
         peerRegion: earlier.region,
         peerVpcId: earlier.network.vpc.vpcId,
         peerVpcCidr: earlier.plan.vpcCidr,
+        routeGroups,
       }));
     }
     new CfnOutput(this, 'VpcId', { value: this.network.vpc.vpcId });

@@ -44,13 +44,19 @@ export class RecoveryControls extends Construct {
       clusterArn: this.clusterArn,
     });
 
+    // ARC's config API answers ConflictException to concurrent changes on one control panel:
+    // each control waits for the one before it, and the safety rule (which names them all) comes last.
     const controls = new Map<string, arc.CfnRoutingControl>();
+    let previous: arc.CfnRoutingControl | undefined;
     for (const region of props.regions) {
-      controls.set(region, new arc.CfnRoutingControl(this, `RoutingControl-${region}`, {
+      const control = new arc.CfnRoutingControl(this, `RoutingControl-${region}`, {
         name: `${props.appName}-${region}`,
         clusterArn: this.clusterArn,
         controlPanelArn: this.controlPanel.attrControlPanelArn,
-      }));
+      });
+      if (previous !== undefined) control.node.addDependency(previous);
+      controls.set(region, control);
+      previous = control;
     }
     this.routingControls = controls;
 

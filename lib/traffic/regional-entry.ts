@@ -32,9 +32,11 @@ export function recordPolicy(routingMode: RoutingMode, regionCount: number): Rec
 export class RegionalEntry extends Construct {
   readonly healthCheck: route53.CfnHealthCheck;
   readonly record?: route53.CfnRecordSet;
+  readonly routingControlArn: string;
 
   constructor(scope: Construct, id: string, props: RegionalEntryProps) {
     super(scope, id);
+    this.routingControlArn = props.routingControlArn;
     this.healthCheck = new route53.CfnHealthCheck(this, 'RoutingControlHealthCheck', {
       healthCheckConfig: { type: 'RECOVERY_CONTROL', routingControlArn: props.routingControlArn },
       healthCheckTags: [{ key: 'Name', value: `${props.appName}-${props.region}-routing-control` }],

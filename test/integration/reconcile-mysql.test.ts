@@ -60,7 +60,7 @@ describe('MySQL/MariaDB: values of every type compare exactly', () => {
 
   it('reports exactly the changed rows', async () => {
     const run = await runEngine(pair);
-    expect(run.tables.types).toEqual({ table: 'types', primaryKey: ['id'], oldRows: 21, newRows: 21, missingInNew: 0, changed: 19, onlyInNew: 0, skipped: null });
+    expect(run.tables.types).toEqual({ table: 'types', primaryKey: ['id'], oldRows: 21, newRows: 21, missingInNew: 0, changed: 19, onlyInNew: 0, skipped: null, drift: null, notes: [] });
     expect(kinds(run.outDir, 'types.jsonl')).toEqual(Array.from({ length: 19 }, (_, i) => `changed:${i + 2}`));
   });
 
@@ -126,7 +126,7 @@ describe('MySQL/MariaDB: classification across many key ranges', () => {
     ['one key per range', { chunkSize: 1, leafRows: 1, maxSplit: 2, fetchSize: 1 }],
   ])('finds every difference with %s', async (_name, tuning) => {
     const run = await runEngine(pair, { tuning });
-    expect(run.tables.big).toEqual({ table: 'big', primaryKey: ['id'], oldRows: 1999, newRows: 2002, missingInNew: 3, changed: 3, onlyInNew: 6, skipped: null });
+    expect(run.tables.big).toEqual({ table: 'big', primaryKey: ['id'], oldRows: 1999, newRows: 2002, missingInNew: 3, changed: 3, onlyInNew: 6, skipped: null, drift: null, notes: [] });
     expect(kinds(run.outDir, 'big.jsonl')).toEqual([
       'onlyInNew:-5',
       'onlyInNew:0',
@@ -204,7 +204,7 @@ describe('MySQL/MariaDB: collations and composite keys', () => {
 
   it('compares composite keys under a case-insensitive collation', async () => {
     const run = await runEngine(pair, { tables: ['comp'], tuning: { chunkSize: 7, leafRows: 3, maxSplit: 3, fetchSize: 2 } });
-    expect(run.tables.comp).toEqual({ table: 'comp', primaryKey: ['region', 'n'], oldRows: 200, newRows: 201, missingInNew: 1, changed: 1, onlyInNew: 2, skipped: null });
+    expect(run.tables.comp).toEqual({ table: 'comp', primaryKey: ['region', 'n'], oldRows: 200, newRows: 201, missingInNew: 1, changed: 1, onlyInNew: 2, skipped: null, drift: null, notes: [] });
     expect(kinds(run.outDir, 'comp.jsonl').sort()).toEqual(['changed:é/40', 'missingInNew:B/10', 'onlyInNew:C/0', 'onlyInNew:a/41']);
   });
 
@@ -224,20 +224,28 @@ describe('MySQL/MariaDB: tables that cannot be compared, empty tables and filter
       'mysql',
       'my_skip',
       ['CREATE TABLE nopk (a int, b text)', 'CREATE TABLE empty (id int PRIMARY KEY)', 'CREATE TABLE same (id int PRIMARY KEY, v text)', "INSERT INTO same SELECT seq, 'v' FROM seq_1_to_50"],
-      ["INSERT INTO nopk VALUES (1, 'a'), (2, 'b')", 'CREATE TABLE only_old (id int PRIMARY KEY)', 'INSERT INTO only_old VALUES (1), (2), (3)', 'CREATE TABLE coldiff (id int PRIMARY KEY, a int)'],
-      ["INSERT INTO nopk VALUES (1, 'a')", 'CREATE TABLE only_new (id int PRIMARY KEY)', 'CREATE TABLE coldiff (id int PRIMARY KEY, a bigint)'],
+      ["INSERT INTO nopk VALUES (1, 'a'), (1, 'a'), (1, 'a'), (2, 'b')", 'CREATE TABLE only_old (id int PRIMARY KEY)', 'INSERT INTO only_old VALUES (1), (2), (3)', 'CREATE TABLE coldiff (id int PRIMARY KEY, a int)', 'INSERT INTO coldiff VALUES (1, 10), (2, 20)'],
+      ["INSERT INTO nopk VALUES (1, 'a'), (3, 'c'), (3, 'c')", 'CREATE TABLE only_new (id int PRIMARY KEY)', 'CREATE TABLE coldiff (id int PRIMARY KEY, a bigint, added int)', 'INSERT INTO coldiff VALUES (1, 10, 99), (2, 21, 5)'],
     );
   });
 
-  it('reports skipped tables with their reasons and row counts', async () => {
+  it('compares tables without a key as multisets and drifted tables on shared columns; skips only tables missing on one side', async () => {
     const run = await runEngine(pair);
     expect(run.result.report.tables.map((t) => t.table)).toEqual(['coldiff', 'empty', 'nopk', 'only_new', 'only_old', 'same']);
-    expect(run.tables.nopk).toEqual({ table: 'nopk', primaryKey: [], oldRows: 2, newRows: 1, missingInNew: 0, changed: 0, onlyInNew: 0, skipped: 'no primary key' });
+    expect(run.tables.nopk).toMatchObject({ primaryKey: [], oldRows: 4, newRows: 3, missingInNew: 3, changed: 0, onlyInNew: 2, skipped: null });
+    const lines = readJsonl(run.outDir, 'nopk.jsonl').sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
+    expect(lines).toEqual([
+      { kind: 'missingInNew', key: {}, old: { a: 1, b: 'a' }, new: { a: 1, b: 'a' }, copies: { old: 3, new: 1 } },
+      { kind: 'missingInNew', key: {}, old: { a: 2, b: 'b' }, new: null, copies: { old: 1, new: 0 } },
+      { kind: 'onlyInNew', key: {}, old: null, new: { a: 3, b: 'c' }, copies: { old: 0, new: 2 } },
+    ]);
     expect(run.tables.only_old).toMatchObject({ oldRows: 3, newRows: 0, skipped: 'table missing in new primary' });
     expect(run.tables.only_new).toMatchObject({ skipped: 'table missing in old primary' });
-    expect(run.tables.coldiff.skipped).toMatch(/^columns differ: type differs: a \(int(\(11\))? vs bigint(\(20\))?\)$/);
-    expect(run.tables.empty).toEqual({ table: 'empty', primaryKey: ['id'], oldRows: 0, newRows: 0, missingInNew: 0, changed: 0, onlyInNew: 0, skipped: null });
-    expect(run.files).toEqual(['report.json', 'summary.md']);
+    // Shared columns only: row 1 differs only in the added column, row 2 in a.
+    expect(readJsonl(run.outDir, 'coldiff.jsonl')).toEqual([{ kind: 'changed', key: { id: 2 }, old: { id: 2, a: 20 }, new: { id: 2, a: 21 } }]);
+    expect(run.tables.coldiff).toMatchObject({ changed: 1, skipped: null, drift: { onlyInOld: [], onlyInNew: ['added'], retyped: [{ column: 'a', old: expect.stringMatching(/^int/), new: expect.stringMatching(/^bigint/) }] } });
+    expect(run.tables.empty).toEqual({ table: 'empty', primaryKey: ['id'], oldRows: 0, newRows: 0, missingInNew: 0, changed: 0, onlyInNew: 0, skipped: null, drift: null, notes: [] });
+    expect(run.files).toEqual(['coldiff.jsonl', 'nopk.jsonl', 'report.json', 'summary.md']);
   });
 
   it('limits the run to --tables, rejects unknown names and --schema', async () => {
@@ -283,6 +291,66 @@ describe('MySQL/MariaDB: large values and least privilege', () => {
     const reader = { ...info, user: 'reader', password: 'r3ad only' };
     const run = await runEngine({ ...pair, oldUrl: serverUrl(reader, pair.oldDb), newUrl: serverUrl(reader, pair.newDb) });
     expect(run.tables.blobs).toMatchObject({ changed: 1, oldRows: 3, newRows: 3 });
+  });
+});
+
+describe('MySQL/MariaDB: refuses rather than misleads', () => {
+  let pair: Pair;
+  const user = "'limited'@'127.0.0.1'";
+  beforeAll(async () => {
+    pair = await createPair(
+      'mysql',
+      'my_refuse',
+      ['CREATE TABLE open (id int PRIMARY KEY)', 'CREATE TABLE hidden (id int PRIMARY KEY)', 'CREATE TABLE writeonly (id int PRIMARY KEY)', 'INSERT INTO hidden VALUES (1), (2)'],
+      [],
+      ['DELETE FROM hidden WHERE id = 2'],
+    );
+    await adminExec(server('mysql'), [`DROP USER IF EXISTS ${user}`, `CREATE USER ${user} IDENTIFIED BY 'limited'`]);
+    for (const db of [pair.oldDb, pair.newDb]) {
+      // information_schema shows this user `open` and `writeonly`, never `hidden`.
+      await adminExec(server('mysql'), [`GRANT SELECT ON \`${db}\`.open TO ${user}`, `GRANT INSERT ON \`${db}\`.writeonly TO ${user}`]);
+    }
+  });
+
+  it('fails (exit 2) for a user without SELECT on the whole database, naming the tables it lists but cannot read', async () => {
+    const limited = { ...server('mysql'), user: 'limited', password: 'limited' };
+    const err = await runEngine({ ...pair, oldUrl: serverUrl(limited, pair.oldDb), newUrl: serverUrl(limited, pair.newDb) }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ReconcileError);
+    const message = (err as Error).message;
+    expect(message).toContain('cannot read every table in full');
+    expect(message).toContain(`the user has no SELECT privilege on the whole database ${pair.oldDb}, so tables it holds no privilege on are not even listed`);
+    expect(message).toMatch(/writeonly \(SELECT command denied/);
+  });
+
+  it('with SELECT on the database, sees and compares every table', async () => {
+    for (const db of [pair.oldDb, pair.newDb]) await adminExec(server('mysql'), [`GRANT SELECT ON \`${db}\`.* TO ${user}`]);
+    const limited = { ...server('mysql'), user: 'limited', password: 'limited' };
+    const run = await runEngine({ ...pair, oldUrl: serverUrl(limited, pair.oldDb), newUrl: serverUrl(limited, pair.newDb) });
+    expect(run.tables.hidden).toMatchObject({ oldRows: 2, newRows: 1, missingInNew: 1 });
+  });
+});
+
+describe('MySQL/MariaDB: key collations that differ are compared in byte order', () => {
+  let pair: Pair;
+  beforeAll(async () => {
+    const rows = "INSERT INTO k SELECT CONCAT(x.x, s.seq), s.seq FROM (SELECT 'a' x UNION ALL SELECT 'B' UNION ALL SELECT 'c-' UNION ALL SELECT 'Z' UNION ALL SELECT '_') x, seq_1_to_60 s";
+    pair = await createPair(
+      'mysql',
+      'my_collmix',
+      [],
+      ['CREATE TABLE k (k varchar(20) COLLATE utf8mb4_general_ci PRIMARY KEY, v int)', rows],
+      ['CREATE TABLE k (k varchar(20) COLLATE utf8mb4_bin PRIMARY KEY, v int)', rows, "UPDATE k SET v = -1 WHERE k IN ('a7', 'Z30', '_59')"],
+    );
+  });
+
+  it('finds exactly the 3 changes among 300 rows, with a note', async () => {
+    const run = await runEngine(pair, { tuning: { chunkSize: 50, leafRows: 4, maxSplit: 4, fetchSize: 16 } });
+    expect(run.tables.k).toMatchObject({ oldRows: 300, newRows: 300, missingInNew: 0, changed: 3, onlyInNew: 0 });
+    expect(run.tables.k.notes).toEqual([expect.stringContaining('key column k may sort differently (old: utf8mb4_general_ci; new: utf8mb4_bin)')]);
+    expect(kinds(run.outDir, 'k.jsonl').sort()).toEqual(['changed:Z30', 'changed:_59', 'changed:a7']);
   });
 });
 

@@ -58,7 +58,7 @@ describe('PostgreSQL: values of every type compare exactly', () => {
 
   it('reports exactly the changed rows', async () => {
     const run = await runEngine(pair);
-    expect(run.tables.types).toEqual({ table: 'types', primaryKey: ['id'], oldRows: 21, newRows: 21, missingInNew: 0, changed: 15, onlyInNew: 0, skipped: null });
+    expect(run.tables.types).toEqual({ table: 'types', primaryKey: ['id'], oldRows: 21, newRows: 21, missingInNew: 0, changed: 15, onlyInNew: 0, skipped: null, drift: null, notes: [] });
     expect(kinds(run.outDir, 'types.jsonl')).toEqual([2, 3, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 20].map((id) => `changed:${id}`));
   });
 
@@ -139,7 +139,7 @@ describe('PostgreSQL: classification across many key ranges', () => {
     ['one key per range', { chunkSize: 1, leafRows: 1, maxSplit: 2, fetchSize: 1 }],
   ])('finds every difference with %s', async (_name, tuning) => {
     const run = await runEngine(pair, { tuning });
-    expect(run.tables.big).toEqual({ table: 'big', primaryKey: ['id'], oldRows: 1999, newRows: 2002, missingInNew: 3, changed: 3, onlyInNew: 6, skipped: null });
+    expect(run.tables.big).toEqual({ table: 'big', primaryKey: ['id'], oldRows: 1999, newRows: 2002, missingInNew: 3, changed: 3, onlyInNew: 6, skipped: null, drift: null, notes: [] });
     expect(kinds(run.outDir, 'big.jsonl')).toEqual(expected);
     expect(recordFor(run.outDir, 'big.jsonl', '1000')).toEqual({ kind: 'changed', key: { id: '1000' }, old: { id: '1000', v: 'v1000' }, new: { id: '1000', v: 'changed' } });
   });
@@ -183,7 +183,7 @@ describe('PostgreSQL: collations and composite keys', () => {
 
   it('compares composite keys under a non-byte-order collation', async () => {
     const run = await runEngine(pair, { tables: ['comp'], tuning: { chunkSize: 7, leafRows: 3, maxSplit: 3, fetchSize: 2 } });
-    expect(run.tables.comp).toEqual({ table: 'comp', primaryKey: ['region', 'n'], oldRows: 240, newRows: 242, missingInNew: 1, changed: 1, onlyInNew: 3, skipped: null });
+    expect(run.tables.comp).toEqual({ table: 'comp', primaryKey: ['region', 'n'], oldRows: 240, newRows: 242, missingInNew: 1, changed: 1, onlyInNew: 3, skipped: null, drift: null, notes: [] });
     expect(kinds(run.outDir, 'comp.jsonl').sort()).toEqual(['changed:é/40', 'missingInNew:B/10', 'onlyInNew:A/1', 'onlyInNew:a/41', 'onlyInNew:ä/0']);
   });
 
@@ -212,13 +212,13 @@ describe('PostgreSQL: tables that cannot be compared, empty tables, filters and 
         'INSERT INTO shop.orders VALUES (1, 10.00), (2, 20.00)',
       ],
       [
-        "INSERT INTO nopk VALUES (1, 'a'), (2, 'b')",
+        "INSERT INTO nopk VALUES (1, 'a'), (1, 'a'), (1, 'a'), (2, 'b')",
         'CREATE TABLE only_old (id int PRIMARY KEY)',
         'INSERT INTO only_old VALUES (1), (2), (3)',
         'CREATE TABLE coldiff (id int PRIMARY KEY, a int)',
       ],
       [
-        "INSERT INTO nopk VALUES (1, 'a')",
+        "INSERT INTO nopk VALUES (1, 'a'), (3, 'c'), (3, 'c')",
         'CREATE TABLE only_new (id int PRIMARY KEY)',
         'CREATE TABLE coldiff (id int PRIMARY KEY, a bigint)',
         'UPDATE shop.orders SET total = 21.00 WHERE id = 2',
@@ -226,17 +226,35 @@ describe('PostgreSQL: tables that cannot be compared, empty tables, filters and 
     );
   });
 
-  it('reports skipped tables with their reasons and row counts', async () => {
+  it('compares every table it can (multiset without a key, shared columns under drift) and skips only tables missing on one side', async () => {
     const run = await runEngine(pair);
     expect(run.result.report.tables.map((t) => t.table)).toEqual(['coldiff', 'empty', 'nopk', 'only_new', 'only_old', 'same']);
-    expect(run.tables.nopk).toEqual({ table: 'nopk', primaryKey: [], oldRows: 2, newRows: 1, missingInNew: 0, changed: 0, onlyInNew: 0, skipped: 'no primary key' });
+    expect(run.tables.nopk).toEqual({
+      table: 'nopk',
+      primaryKey: [],
+      oldRows: 4,
+      newRows: 3,
+      missingInNew: 3,
+      changed: 0,
+      onlyInNew: 2,
+      skipped: null,
+      drift: null,
+      notes: ['no primary key: compared as a multiset of whole rows (shared columns)'],
+    });
+    // Duplicates count: 3 copies of (1, a) against 1 is 2 missing copies.
+    const lines = readJsonl(run.outDir, 'nopk.jsonl').sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
+    expect(lines).toEqual([
+      { kind: 'missingInNew', key: {}, old: { a: 1, b: 'a' }, new: { a: 1, b: 'a' }, copies: { old: 3, new: 1 } },
+      { kind: 'missingInNew', key: {}, old: { a: 2, b: 'b' }, new: null, copies: { old: 1, new: 0 } },
+      { kind: 'onlyInNew', key: {}, old: null, new: { a: 3, b: 'c' }, copies: { old: 0, new: 2 } },
+    ]);
     expect(run.tables.only_old).toMatchObject({ oldRows: 3, newRows: 0, skipped: 'table missing in new primary' });
     expect(run.tables.only_new).toMatchObject({ oldRows: 0, newRows: 0, skipped: 'table missing in old primary' });
-    expect(run.tables.coldiff).toMatchObject({ skipped: 'columns differ: type differs: a (integer vs bigint)' });
-    expect(run.tables.empty).toEqual({ table: 'empty', primaryKey: ['id'], oldRows: 0, newRows: 0, missingInNew: 0, changed: 0, onlyInNew: 0, skipped: null });
-    expect(run.tables.same).toMatchObject({ oldRows: 50, newRows: 50, missingInNew: 0, changed: 0, onlyInNew: 0, skipped: null });
+    expect(run.tables.coldiff).toMatchObject({ skipped: null, drift: { onlyInOld: [], onlyInNew: [], retyped: [{ column: 'a', old: 'integer', new: 'bigint' }] } });
+    expect(run.tables.empty).toEqual({ table: 'empty', primaryKey: ['id'], oldRows: 0, newRows: 0, missingInNew: 0, changed: 0, onlyInNew: 0, skipped: null, drift: null, notes: [] });
+    expect(run.tables.same).toMatchObject({ oldRows: 50, newRows: 50, missingInNew: 0, changed: 0, onlyInNew: 0, skipped: null, drift: null, notes: [] });
     expect(run.result.hasDifferences).toBe(true);
-    expect(run.files).toEqual(['report.json', 'summary.md']);
+    expect(run.files).toEqual(['nopk.jsonl', 'report.json', 'summary.md']);
   });
 
   it('limits the run to --tables and rejects unknown names', async () => {
@@ -255,6 +273,7 @@ describe('PostgreSQL: tables that cannot be compared, empty tables, filters and 
   it('finds nothing in identical tables and writes no table file', async () => {
     const run = await runEngine(pair, { tables: ['same', 'empty'] });
     expect(run.result.hasDifferences).toBe(false);
+    expect(run.result.report.tables.every((t) => t.skipped === null)).toBe(true);
     expect(run.result.report.totals).toEqual({ missingInNew: 0, changed: 0, onlyInNew: 0 });
     expect(run.files).toEqual(['report.json', 'summary.md']);
   });
@@ -288,6 +307,67 @@ describe('PostgreSQL: large values and least privilege', () => {
     const reader = { ...info, user: 'reader', password: 'r3ad only' };
     const run = await runEngine({ ...pair, oldUrl: serverUrl(reader, pair.oldDb), newUrl: serverUrl(reader, pair.newDb) });
     expect(run.tables.blobs).toMatchObject({ changed: 1, oldRows: 3, newRows: 3 });
+  });
+});
+
+describe('PostgreSQL: refuses rather than misleads', () => {
+  const info = (): ReturnType<typeof server> => server('postgres');
+  let pair: Pair;
+  beforeAll(async () => {
+    const rows = ['CREATE TABLE notes (id int PRIMARY KEY, owner text, body text)', "INSERT INTO notes VALUES (1, 'reader', 'a'), (2, 'someone', 'b'), (3, 'someone', 'c')"];
+    pair = await createPair('postgres', 'pg_refuse', [...rows, 'CREATE TABLE open (id int PRIMARY KEY)', 'CREATE TABLE hidden (id int PRIMARY KEY)'], [], ["UPDATE notes SET body = 'B' WHERE id = 2", 'DELETE FROM notes WHERE id = 3']);
+    await adminExec(info(), ['DROP ROLE IF EXISTS limited', "CREATE ROLE limited LOGIN PASSWORD 'limited'"]);
+    for (const db of [pair.oldDb, pair.newDb]) {
+      // A policy shows the reader only its own rows: without row_security = off, old 1 row vs new 1 row, "identical".
+      await adminExec(info(), ['GRANT SELECT ON notes, open TO limited', 'ALTER TABLE notes ENABLE ROW LEVEL SECURITY', "CREATE POLICY own ON notes FOR SELECT USING (owner = current_user OR owner = 'reader')"], db);
+    }
+  });
+  const limited = (p: Pair): Pair => {
+    const u = { ...info(), user: 'limited', password: 'limited' };
+    return { ...p, oldUrl: serverUrl(u, p.oldDb), newUrl: serverUrl(u, p.newDb) };
+  };
+
+  it('fails (exit 2) naming a table a row-level security policy would filter, and a table it may not read', async () => {
+    const err = await runEngine(limited(pair)).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ReconcileError);
+    const message = (err as Error).message;
+    expect(message).toContain('cannot read every table in full');
+    expect(message).toMatch(/old database: .*notes \(query would be affected by row-level security policy for table "notes"\)/);
+    expect(message).toMatch(/hidden \(permission denied for table hidden\)/);
+    expect(message).toContain('new database: ');
+  });
+
+  it('compares the same tables in full as the owner', async () => {
+    const run = await runEngine(pair, { tables: ['notes'] });
+    expect(run.tables.notes).toMatchObject({ oldRows: 3, newRows: 2, missingInNew: 1, changed: 1 });
+  });
+});
+
+describe('PostgreSQL: key collation proven equal (provider and version), else byte order', () => {
+  let pair: Pair;
+  const keys = ["'a'", "'B'", "'b'", "'Z'", "'é'", "'e'", "'_x'", "'10'", "'9'"];
+  beforeAll(async () => {
+    const s = server('postgres');
+    if (!s.icu) throw new Error('this test needs a PostgreSQL built with ICU (default collation ICU "en" on one side)');
+    const oldDb = 'pg_collmix_old';
+    const newDb = 'pg_collmix_new';
+    await adminExec(s, [`DROP DATABASE IF EXISTS ${oldDb} WITH (FORCE)`, `DROP DATABASE IF EXISTS ${newDb} WITH (FORCE)`]);
+    // Both report the key's collation as pg_catalog.default; one is ICU "en", the other libc "C".
+    await adminExec(s, [`CREATE DATABASE ${oldDb} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en' LOCALE 'C.UTF-8'`, `CREATE DATABASE ${newDb} TEMPLATE template0 LOCALE_PROVIDER libc LOCALE 'C'`]);
+    const common = ['CREATE TABLE k (k text PRIMARY KEY, v int)', `INSERT INTO k SELECT x || n, n FROM unnest(ARRAY[${keys.join(', ')}]) x, generate_series(1, 60) n`];
+    await adminExec(s, common, oldDb);
+    await adminExec(s, [...common, "UPDATE k SET v = -1 WHERE k IN ('a7', 'Z30', 'é59')"], newDb);
+    pair = { engine: 'postgres', oldDb, newDb, oldUrl: serverUrl(s, oldDb), newUrl: serverUrl(s, newDb) };
+  });
+
+  it('finds exactly the 3 changes among 540 rows, with a note that ranges ran in byte order', async () => {
+    const run = await runEngine(pair, { tuning: { chunkSize: 50, leafRows: 4, maxSplit: 4, fetchSize: 16 } });
+    expect(run.tables.k).toMatchObject({ oldRows: 540, newRows: 540, missingInNew: 0, changed: 3, onlyInNew: 0 });
+    expect(run.tables.k.notes).toEqual([expect.stringMatching(/^key column k may sort differently \(old: .*provider=i.*; new: .*provider=c.*\): key ranges compared in byte order/)]);
+    expect(kinds(run.outDir, 'k.jsonl').sort()).toEqual(['changed:Z30', 'changed:a7', 'changed:é59']);
   });
 });
 

@@ -70,7 +70,7 @@ export class MasterSecretRotation extends Construct implements ec2.IConnectable 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       encryptionKey: props.logKey,
       retention: props.logRetentionDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     // No AWS managed policies (AwsSolutions-IAM4): every permission is spelled out below.

@@ -165,7 +165,7 @@ describe.each(CONFIGURATIONS)('chaos drills (%s)', (_name, input) => {
   test('experiments log to a KMS-encrypted, retained log group', () => {
     const t = platform.template(platform.regions[0] ?? '');
     const [logGroupId] = Object.keys(t.findResources('AWS::Logs::LogGroup', { Properties: { KmsKeyId: Match.anyValue() } })).filter((id) => id.startsWith('ChaosExperimentLogs'));
-    expect((resources(t, 'AWS::Logs::LogGroup')[logGroupId ?? ''] as Resource).DeletionPolicy).toBe('Retain');
+    expect((resources(t, 'AWS::Logs::LogGroup')[logGroupId ?? ''] as Resource).DeletionPolicy).toBe('RetainExceptOnCreate');
     for (const template of Object.values(templates(t))) {
       expect(template.LogConfiguration).toEqual({ CloudWatchLogsConfiguration: { LogGroupArn: { 'Fn::GetAtt': [logGroupId, 'Arn'] } }, LogSchemaVersion: 2 });
     }

@@ -214,3 +214,17 @@ describe('carts multi-Region strong consistency', () => {
     expect(problemsOf({ cartsWitnessRegion: 'us-east-2' })).toEqual([expect.stringMatching(/^cartsWitnessRegion: is only allowed with cartsConsistency "strong"/)]);
   });
 });
+
+describe('database.ordersRouting', () => {
+  test('defaults to forwarding (orders uses its own Region\'s member); global-writer is accepted', () => {
+    expect(resolveConfig({}).database.ordersRouting).toBe('forwarding');
+    expect(resolveConfig({ database: { ordersRouting: 'global-writer' } }).database.ordersRouting).toBe('global-writer');
+  });
+
+  test('anything else is refused with the allowed values, together with other problems', () => {
+    expect(problemsOf({ database: { ordersRouting: 'local', readers: 99 } })).toEqual([
+      expect.stringMatching(/^database\.readers: /),
+      'database.ordersRouting: must be one of "forwarding", "global-writer"',
+    ]);
+  });
+});

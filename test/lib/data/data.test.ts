@@ -52,19 +52,19 @@ describe('Aurora global databases', () => {
     expect(instances.every((i) => i.Properties.DBInstanceClass === 'db.r6g.large')).toBe(true);
   });
 
-  test('database security groups admit only the peered Regions\' application subnets besides their service', () => {
-    const t = platform.regional[0]!;
-    const groups = t.findResources('AWS::EC2::SecurityGroup', { Properties: { GroupDescription: Match.stringLikeRegexp('^orders database') } });
-    const rules = Object.values(groups)[0]!.Properties.SecurityGroupIngress as { CidrIp: string; FromPort: number }[];
-    expect(rules.map((r) => `${r.CidrIp}:${r.FromPort}`).sort()).toEqual([
-      '10.65.0.0/20:5433', '10.65.16.0/20:5433', '10.65.32.0/20:5433',
-      '10.66.0.0/20:5433', '10.66.16.0/20:5433', '10.66.32.0/20:5433',
-    ]);
+  test('database security groups: the writer\'s Region admits nothing from outside; others only the primary Region\'s application subnets (rotation)', () => {
+    const ingress = (t: typeof global) => {
+      const groups = t.findResources('AWS::EC2::SecurityGroup', { Properties: { GroupDescription: Match.stringLikeRegexp('^orders database') } });
+      const rules = (Object.values(groups)[0]!.Properties.SecurityGroupIngress ?? []) as { CidrIp: string; FromPort: number }[];
+      return rules.map((r) => `${r.CidrIp}:${r.FromPort}`).sort();
+    };
+    expect(ingress(platform.regional[0]!)).toEqual([]);
+    expect(ingress(platform.regional[2]!)).toEqual(['10.64.0.0/20:5433', '10.64.16.0/20:5433', '10.64.32.0/20:5433']);
   });
 
-  test('services reach the global writer endpoint through the Region\'s own parameter', () => {
+  test('services reach their own Region\'s member through the Region\'s own parameter', () => {
     const t = platform.regional[2]!;
-    t.hasResourceProperties('AWS::SSM::Parameter', { Description: 'host:port of the orders global writer endpoint', Value: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([':5433']) ]) }) });
+    t.hasResourceProperties('AWS::SSM::Parameter', { Description: 'host:port of this Region\'s orders member (reader endpoint) for the orders service', Value: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([':5433']) ]) }) });
   });
 });
 

@@ -33,10 +33,10 @@ describe('network', () => {
     t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 14, KmsKeyId: Match.anyValue() });
   });
 
-  test('later Regions request peering to earlier ones and route to them', () => {
+  test('later Regions request peering to the primary Region only (master secret rotation) and route to it', () => {
     const platform = platformTemplates({ regions: ['us-east-1', 'us-west-2', 'eu-west-1'] });
     const third = platform.networks[2]!;
-    third.resourceCountIs('AWS::EC2::VPCPeeringConnection', 2);
+    third.resourceCountIs('AWS::EC2::VPCPeeringConnection', 1);
     third.hasResourceProperties('AWS::EC2::VPCPeeringConnection', { PeerRegion: 'us-east-1' });
     third.hasResourceProperties('AWS::EC2::Route', { DestinationCidrBlock: '10.64.0.0/16', VpcPeeringConnectionId: Match.anyValue() });
     platform.networks[0]!.resourceCountIs('AWS::EC2::VPCPeeringConnection', 0);

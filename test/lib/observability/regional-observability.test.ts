@@ -297,7 +297,7 @@ describe.each(CONFIGURATIONS)('regional observability (%s)', (_name, input) => {
     const artifacts = Object.entries(resources(t, 'AWS::S3::Bucket')).filter(([logicalId]) => logicalId.startsWith('ObservabilityCanaryArtifacts'));
     expect(artifacts).toHaveLength(1);
     const [, bucket] = artifacts[0] as [string, Resource];
-    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.DeletionPolicy).toBe('RetainExceptOnCreate');
     expect(bucket.Properties).toMatchObject({
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
       VersioningConfiguration: { Status: 'Enabled' },

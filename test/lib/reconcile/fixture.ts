@@ -3,6 +3,7 @@
  * RestoreAndReconcile construct wired the way RegionalStack wires it.
  */
 import { App, Stack } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AuroraMember } from '../../../lib/data/aurora-member';
 import { CATALOG_ENGINE, ORDERS_ENGINE, memberClusterIdentifier, type EngineSpec } from '../../../lib/data/engines';
@@ -15,6 +16,7 @@ export const EAST = 'us-east-1';
 export const WEST = 'us-west-2';
 export const REGIONS = [EAST, WEST] as const;
 export const APP = 'retail';
+export const ACCESS_LOG_BUCKET = 'retail-access-logs';
 
 const PLANS = {
   [EAST]: { vpcCidr: '10.1.0.0/16', applicationSubnetCidrs: ['10.1.0.0/20', '10.1.16.0/20'] },
@@ -82,7 +84,9 @@ export function build(options: BuildOptions = {}): Built {
         subnets: network.dataSubnets,
         key: dataKey,
         sizing: { instanceClass: 'serverless', serverlessMinCapacity: 0.5, serverlessMaxCapacity: 4, readers: 0, backupRetentionDays: 7 },
-        remoteApplicationCidrs: REGIONS.filter((r) => r !== region).flatMap((r) => PLANS[r].applicationSubnetCidrs),
+        serviceEndpoint: 'local-reader',
+        writeForwarding: spec.name === 'orders',
+        remoteClients: { cidrs: REGIONS.filter((r) => r !== region).flatMap((r) => PLANS[r].applicationSubnetCidrs), description: 'peered Regions' },
       });
     const catalog = member('CatalogDatabase', CATALOG_ENGINE);
     const orders = member('OrdersDatabase', ORDERS_ENGINE);
@@ -94,6 +98,8 @@ export function build(options: BuildOptions = {}): Built {
       applicationSubnets: network.applicationSubnets,
       dataSubnets: network.dataSubnets,
       dataKey,
+      // The Region's access-log bucket belongs to the load balancer construct; here it is imported.
+      serverAccessLogs: s3.Bucket.fromBucketName(stack, 'AccessLogs', ACCESS_LOG_BUCKET),
       logKey,
       logRetentionDays: 30,
       databases: [

@@ -147,3 +147,49 @@ describe('services', () => {
     expect(policies.map((id) => id.replace(/TaskRole.*/, ''))).toEqual(['ServicesCarts']);
   });
 });
+
+describe('hardened containers (read-only root, non-root user, hard memory limits)', () => {
+  type Hardened = {
+    Name: string;
+    User?: string;
+    ReadonlyRootFilesystem?: boolean;
+    Memory?: number;
+    Essential?: boolean;
+    EntryPoint?: string[];
+    MountPoints?: { SourceVolume: string; ContainerPath: string; ReadOnly: boolean }[];
+    DependsOn?: { ContainerName: string; Condition: string }[];
+    LinuxParameters?: { Capabilities?: { Drop?: string[] } };
+  };
+  const t = platformTemplates({}).regional[0]!;
+  const tasks = Object.entries(t.findResources('AWS::ECS::TaskDefinition')).filter(([id]) => /^Services\w+TaskDefinition/.test(id));
+
+  test('the application runs as the images\' appuser (1000) on a read-only root, /tmp on a task volume, within the task\'s memory', () => {
+    expect(tasks).toHaveLength(5);
+    for (const [, task] of tasks) {
+      const [app, init] = task.Properties.ContainerDefinitions as Hardened[];
+      expect(app).toMatchObject({ Name: 'app', User: '1000:1000', ReadonlyRootFilesystem: true });
+      expect(app!.MountPoints).toEqual([{ SourceVolume: 'scratch-tmp', ContainerPath: '/tmp', ReadOnly: false }]);
+      expect(task.Properties.Volumes).toEqual([{ Name: 'scratch-tmp' }]);
+      // Init container + application + headroom for the Service Connect proxy fit in the task.
+      expect(app!.Memory! + init!.Memory! + 64).toBe(Number(task.Properties.Memory));
+      expect(app!.DependsOn).toEqual([{ ContainerName: 'scratch-permissions', Condition: 'SUCCESS' }]);
+    }
+  });
+
+  test('the one-shot container only opens the scratch volume: no capabilities, read-only root, not essential', () => {
+    for (const [, task] of tasks) {
+      const init = (task.Properties.ContainerDefinitions as Hardened[])[1]!;
+      expect(init).toMatchObject({ Name: 'scratch-permissions', Essential: false, ReadonlyRootFilesystem: true, Memory: 32, EntryPoint: ['chmod', '1777', '/tmp'] });
+      expect(init.LinuxParameters?.Capabilities?.Drop).toEqual(['ALL']);
+      expect(init.MountPoints).toEqual([{ SourceVolume: 'scratch-tmp', ContainerPath: '/tmp', ReadOnly: false }]);
+    }
+  });
+
+  test('ECS clusters run Container Insights with enhanced observability', () => {
+    const clusters = Object.values(t.findResources('AWS::ECS::Cluster'));
+    expect(clusters.length).toBeGreaterThanOrEqual(2);
+    for (const cluster of clusters) {
+      expect(cluster.Properties.ClusterSettings).toEqual([{ Name: 'containerInsights', Value: 'enhanced' }]);
+    }
+  });
+});

@@ -80,12 +80,12 @@ describe('stateful resources keep their logical ids', () => {
     expect(Object.keys(t.findResources('AWS::DynamoDB::GlobalTable'))).toEqual([expect.stringMatching(/^CartsTable/)]);
   });
 
-  test('every stateful resource is retained on stack deletion', () => {
+  test('every stateful resource is retained on stack deletion (and removed when its own creation rolls back)', () => {
     for (const stack of platformTemplates(DEFAULT).all) {
       const t = stack.template;
       for (const type of ['AWS::RDS::DBCluster', 'AWS::RDS::GlobalCluster', 'AWS::DynamoDB::GlobalTable', 'AWS::KMS::Key', 'AWS::S3::Bucket', 'AWS::Logs::LogGroup', 'AWS::AmazonMQ::Broker']) {
         for (const [id, resource] of Object.entries(t.findResources(type))) {
-          expect([id, resource.DeletionPolicy]).toEqual([id, 'Retain']);
+          expect([id, resource.DeletionPolicy]).toEqual([id, 'RetainExceptOnCreate']);
         }
       }
     }

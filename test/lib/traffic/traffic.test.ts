@@ -20,6 +20,19 @@ describe('ARC routing controls', () => {
     expect(rule.Properties.AssertionRule.AssertedControls).toHaveLength(3);
   });
 
+  test('the controls and the safety rule of the panel are created one after another (ARC rejects concurrent changes to a panel)', () => {
+    const resources = t.toJSON().Resources as Record<string, { Type: string; DependsOn?: string[] }>;
+    const controls = Object.keys(resources).filter((id) => resources[id]!.Type === 'AWS::Route53RecoveryControl::RoutingControl');
+    const ordered = ['us-east-1', 'us-west-2', 'eu-west-1'].map((region) => controls.find((id) => id.startsWith(`RecoveryControlsRoutingControl${region.replace(/-/g, '')}`))!);
+    expect(ordered.every((id) => id !== undefined)).toBe(true);
+    expect(resources[ordered[0]!]!.DependsOn ?? []).not.toEqual(expect.arrayContaining(ordered.slice(1)));
+    expect(resources[ordered[1]!]!.DependsOn).toContain(ordered[0]);
+    expect(resources[ordered[2]!]!.DependsOn).toContain(ordered[1]);
+    // The safety rule names every control (GetAtt), so it waits for the last one.
+    const rule = Object.values(t.findResources('AWS::Route53RecoveryControl::SafetyRule'))[0]!;
+    expect(JSON.stringify(rule.Properties.AssertionRule.AssertedControls)).toContain(ordered[2]);
+  });
+
   test('an existing cluster is used instead of creating one', () => {
     const shared = platformTemplates({ arcClusterArn: 'arn:aws:route53-recovery-control::123456789012:cluster/abc-123' }).trafficControl;
     shared.resourceCountIs('AWS::Route53RecoveryControl::Cluster', 0);

@@ -1,0 +1,53 @@
+import { resolveConfig } from '../../../lib/config/resolve';
+import { acusFor, lcusFor, planEvents, tasksFor } from '../../../lib/capacity/plan';
+
+// Hand-checked against lib/capacity/throughput.ts (the arithmetic is written out in each test).
+describe('capacity plan figures', () => {
+  const prod = resolveConfig({ profile: 'prod', services: { ui: { maxCount: 12 } } });
+
+  test('tasks: calls per store request x rate / (requests per vCPU x vCPUs), rounded up, never below minCount', () => {
+    // ui: 1200 x 1 / (150 x 1 vCPU) = 8
+    expect(tasksFor('ui', 1200, prod.services.ui)).toBe(8);
+    // catalog: 1200 x 0.6 = 720 / (400 x 0.5) = 3.6 -> 4
+    expect(tasksFor('catalog', 1200, prod.services.catalog)).toBe(4);
+    // carts: 1200 x 0.5 = 600 / (250 x 1) = 2.4 -> 3
+    expect(tasksFor('carts', 1200, prod.services.carts)).toBe(3);
+    // checkout: 60 / 150 = 0.4 -> 1, below minCount 2 -> 2
+    expect(tasksFor('checkout', 1200, prod.services.checkout)).toBe(2);
+    // exactly at a boundary does not add a task: 1050 / 150 = 7
+    expect(tasksFor('ui', 1050, prod.services.ui)).toBe(7);
+  });
+
+  test('ACUs: statements per second / statements per ACU, in steps of 0.5, never below the configured minimum', () => {
+    const dev = resolveConfig({}).database;
+    // catalog: 1200 x 1.2 = 1440 / 500 = 2.88 -> 3
+    expect(acusFor('catalog', 1200, dev)).toBe(3);
+    // orders: 1200 x 0.0625 = 75 / 100 = 0.75 -> 1
+    expect(acusFor('orders', 1200, dev)).toBe(1);
+    // 10 requests/s: far below 0.5 ACU -> the configured 0.5
+    expect(acusFor('orders', 10, dev)).toBe(0.5);
+  });
+
+  test('LCUs: the largest dimension; at 1,200 requests/s processed bytes dominate', () => {
+    // 1200 x 20 KiB x 3600 s / 1 GiB = 82.4 GiB/h -> 83; new connections 120/s / 25 = 4.8; active 3600 / 3000 = 1.2
+    expect(lcusFor(1200)).toBe(83);
+    // 10 requests/s: 0.69 GiB/h -> 1
+    expect(lcusFor(10)).toBe(1);
+  });
+
+  test('an event: raised lead minutes before its start, released release minutes after its end', () => {
+    const config = resolveConfig({
+      profile: 'prod',
+      services: { ui: { maxCount: 12 } },
+      capacity: { peakRequestsPerSecond: 1200, leadMinutes: 90, releaseMinutes: 15, events: [{ name: 'bf', start: '2027-11-26T13:00:00Z', end: '2027-11-26T17:00:00Z' }] },
+    });
+    const [plan] = planEvents(config);
+    expect(plan!.raiseAt.toISOString()).toBe('2027-11-26T11:30:00.000Z');
+    expect(plan!.releaseAt.toISOString()).toBe('2027-11-26T17:15:00.000Z');
+    expect(plan!.windowHours).toBe(5.75);
+    expect(plan!.tasks).toEqual({ ui: 8, catalog: 4, carts: 3, checkout: 2, orders: 2 });
+    // Provisioned instance classes get no ACU plan.
+    expect(plan!.acus).toBeUndefined();
+    expect(plan!.loadBalancerCapacityUnits).toBe(83);
+  });
+});

@@ -1,0 +1,35 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { platformTemplates, sharedNagViolations } from '../../helpers/assemblies';
+
+/** examples/peak-event.json: prod, two Regions, one event at 1,200 requests/s, WAF blocking. */
+const EXAMPLE = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'examples', 'peak-event.json'), 'utf8')) as Record<string, unknown>;
+
+describe('peak events in the platform (examples/peak-event.json)', () => {
+  const platform = platformTemplates(EXAMPLE);
+
+  test.each(platform.regionalStacks.map((stack) => [stack.name, stack] as const))('%s (standby included) raises every service, the LCUs and protects its load balancer', (_name, stack) => {
+    const t = stack.template;
+    const raises = Object.values(t.findResources('AWS::ApplicationAutoScaling::ScalableTarget'))
+      .flatMap((target) => (target.Properties.ScheduledActions as { ScheduledActionName: string; ScalableTargetAction: { MinCapacity: number } }[] | undefined) ?? [])
+      .filter((action) => action.ScheduledActionName === 'peak-black-friday-2027-raise')
+      .map((action) => action.ScalableTargetAction.MinCapacity)
+      .sort((a, b) => a - b);
+    // ui 8, catalog 4, carts 3, checkout and orders at their prod minimum 2.
+    expect(raises).toEqual([2, 2, 3, 4, 8]);
+    t.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'at(2027-11-26T11:00:00)', Description: 'Reserve 83 LCUs for black-friday-2027' });
+    t.resourceCountIs('AWS::WAFv2::WebACL', 1);
+    t.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+    t.resourceCountIs('AWS::WAFv2::LoggingConfiguration', 1);
+  });
+
+  test('cdk-nag AwsSolutions: no unacknowledged finding', () => {
+    expect(sharedNagViolations(EXAMPLE)).toEqual([]);
+  });
+
+  test('without waf in the configuration there is no web ACL', () => {
+    for (const stack of platformTemplates({}).regional) {
+      stack.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    }
+  });
+});
