@@ -86,11 +86,11 @@ export const TOP_LEVEL_KEYS = [
   'runbooks',
   'canaryIntervalMinutes',
   'orderCanaryIntervalMinutes',
-  'backup',
   'capacity',
   'waf',
   'pipeline',
   'regionSwitch',
+  'backup',
 ] as const;
 
 // CloudWatch Logs accepts only these retention periods.
@@ -335,11 +335,11 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Pla
   const canaryIntervalMinutes = check.integer('canaryIntervalMinutes', raw.canaryIntervalMinutes, 1, 60) ?? defaults.canaryIntervalMinutes;
   const orderCanaryIntervalMinutes = check.integer('orderCanaryIntervalMinutes', raw.orderCanaryIntervalMinutes, 1, 60) ?? defaults.orderCanaryIntervalMinutes;
 
-  const backup = resolveBackup(check, raw.backup, profile, defaults.backup);
   const capacity = resolveCapacity(check, raw.capacity, { services, database, ...(options.now !== undefined ? { now: options.now } : {}) });
   const waf = resolveWaf(check, raw.waf, profile);
   const pipeline = resolvePipeline(check, raw.pipeline, canaryIntervalMinutes);
   const regionSwitch = resolveRegionSwitch(check, raw.regionSwitch, profile);
+  const backup = resolveBackup(check, raw.backup, profile, defaults.backup);
 
   if (check.problems.length > 0 || primaryRegion === undefined) {
     throw new ConfigError(check.problems);

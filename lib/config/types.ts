@@ -43,21 +43,6 @@ export interface DatabaseSizing {
   readonly backupRetentionDays: number;
 }
 
-/** AWS Backup of the databases and the carts table (lib/backup). */
-export interface BackupSettings {
-  readonly enabled: boolean;
-  /** Days the daily snapshots (and their copies in the next Region) are kept. */
-  readonly dailyRetentionDays: number;
-  /** A vault in another account that also receives every daily backup (the account must allow it). */
-  readonly copyToVaultArn?: string;
-  /** Vault lock in compliance mode: after 3 days nobody, not even the account root, can shorten retention or delete the vault. */
-  readonly vaultLock: boolean;
-  /** AWS Backup restore tests of every store, validated by row counts. */
-  readonly restoreTests: boolean;
-  /** How far (percent) a restored store's row count may differ from the live one's and still pass. */
-  readonly rowCountTolerancePercent: number;
-}
-
 /**
  * How orders reaches its database. `forwarding`: its own Region's member (reader endpoint), whose
  * writes Aurora forwards to the writer (global write forwarding on every member, local write
@@ -99,6 +84,21 @@ export interface WafConfig {
   readonly mode: WafMode;
   /** Requests one client IP may send in 5 minutes before the rate rule acts. */
   readonly rateLimitPerIp: number;
+}
+
+/** AWS Backup of the databases and the carts table (lib/backup). */
+export interface BackupSettings {
+  readonly enabled: boolean;
+  /** Days the daily snapshots (and their copies in the next Region) are kept. */
+  readonly dailyRetentionDays: number;
+  /** A vault in another account that also receives every daily backup (the account must allow it). */
+  readonly copyToVaultArn?: string;
+  /** Vault lock in compliance mode: after 3 days nobody, not even the account root, can shorten retention or delete the vault. */
+  readonly vaultLock: boolean;
+  /** AWS Backup restore tests of every store, validated by row counts. */
+  readonly restoreTests: boolean;
+  /** How far (percent) a restored store's row count may differ from the live one's and still pass. */
+  readonly rowCountTolerancePercent: number;
 }
 
 /** The validated, fully resolved configuration every construct is built from. */
