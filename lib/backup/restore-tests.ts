@@ -123,7 +123,7 @@ export class RestoreTests extends Construct {
         RESTORE_TESTING_PLAN_NAME: planName,
         TOLERANCE_PERCENT: String(props.tolerancePercent),
         STORES: JSON.stringify(stores),
-        METRIC_NAMESPACE: platformMetricNamespace(props.appName),
+        VALIDATION_METRIC_NAMESPACE: platformMetricNamespace(props.appName),
       },
       vpc: { vpc: props.vpc, subnets: props.subnets, securityGroups: [securityGroup] },
     });

@@ -22,7 +22,7 @@ export function settingsFromEnvironment(env: NodeJS.ProcessEnv): ValidationSetti
     restoreTestingPlanName: required('RESTORE_TESTING_PLAN_NAME'),
     tolerancePercent: Number(required('TOLERANCE_PERCENT')),
     stores: JSON.parse(required('STORES')) as ValidatedStore[],
-    metricNamespace: required('METRIC_NAMESPACE'),
+    metricNamespace: required('VALIDATION_METRIC_NAMESPACE'),
     sqlTimeoutMs: 30_000,
     // The function has 10 minutes; AWS Backup's calls and the report need the rest.
     budgetMs: 8 * 60_000,

@@ -51,7 +51,8 @@ describe.each(CONFIGURATIONS)('regional observability (%s)', (_name, input) => {
     each((t, region) => {
       const alarms = alarmsBySuffix(t, 'retail', region);
       // Front door 4, tasks 5, RPO lag 2, cache 2, broker 2, routing 1, canary-local, writer-health; per peer a canary and replication; the global canary.
-      expect(alarms.size).toBe(18 + 2 * (platform.regions.length - 1) + (platform.config.domainName !== undefined ? 1 : 0));
+      // With backup.enabled (prod): backup-jobs-failed, backup-copy-jobs-failed, restore-test-failed (lib/backup).
+      expect(alarms.size).toBe(18 + 2 * (platform.regions.length - 1) + (platform.config.domainName !== undefined ? 1 : 0) + (platform.config.backup.restoreTests ? 3 : platform.config.backup.enabled ? 2 : 0));
       for (const [suffix, { alarm: resource }] of alarms) {
         const read = metricsRead(alarmProperties(resource));
         expect([suffix, read.length > 0]).toEqual([suffix, true]);
