@@ -29,6 +29,7 @@ import {
 } from './types';
 import type { RoutingMode } from '../topology/topology';
 import { resolveCapacity, resolveWaf } from './peak';
+import { chooseAccount } from './account';
 
 /** One thing wrong with the configuration: where, what was given, what is allowed. */
 export interface ConfigProblem {
@@ -56,7 +57,7 @@ function describe(value: unknown): string {
 }
 
 export interface ResolveOptions {
-  /** The account the CDK CLI resolved (CDK_DEFAULT_ACCOUNT); wins over the configured one when present. */
+  /** The account of the CLI's credentials (CDK_DEFAULT_ACCOUNT): the target when none is configured; differing from a configured one is an error. */
   readonly cliAccount?: string;
   /** The current time, from bin/ (events that have passed are rejected); without it, event times are not checked against the clock. */
   readonly now?: Date;
@@ -225,8 +226,13 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Pla
     'must be 3 to 20 characters: lower-case letters, digits and hyphens, starting with a letter') ?? DEFAULT_APP_NAME;
 
   const configuredAccount = check.string('account', raw.account, ACCOUNT_PATTERN, 'must be a 12-digit AWS account id as a string');
-  const cliAccount = options.cliAccount !== undefined && ACCOUNT_PATTERN.test(options.cliAccount) ? options.cliAccount : undefined;
-  const account = cliAccount ?? configuredAccount ?? PLACEHOLDER_ACCOUNT;
+  const accountChoice = chooseAccount(configuredAccount, options.cliAccount);
+  if ('mismatch' in accountChoice) {
+    const { configured, credentials } = accountChoice.mismatch;
+    check.problem('account', configured,
+      `the credentials belong to account ${credentials}, not the configured ${configured}: use credentials of ${configured}, or change "account" if ${credentials} is really the target`);
+  }
+  const account = 'mismatch' in accountChoice ? accountChoice.mismatch.configured : accountChoice.account;
 
   const profile: Profile = check.oneOf('profile', raw.profile, ['dev', 'prod'] as const) ?? 'dev';
   const defaults = PROFILE_DEFAULTS[profile];

@@ -7,7 +7,7 @@ const ROOT = join(__dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 
 /** Runs bin/app.ts as the CDK CLI would, with a configuration file as context. */
-function runApp(config: unknown | undefined): { status: number | null; stderr: string; templates: string[] } {
+function runApp(config: unknown | undefined, env: Record<string, string> = {}): { status: number | null; stderr: string; templates: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'app-test-'));
   const outdir = join(dir, 'out');
   const context: Record<string, string> = {};
@@ -19,7 +19,7 @@ function runApp(config: unknown | undefined): { status: number | null; stderr: s
   const result = spawnSync(TSX, [join(ROOT, 'bin', 'app.ts')], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_DEFAULT_ACCOUNT: '' },
+    env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_DEFAULT_ACCOUNT: '', ...env },
     timeout: 120_000,
   });
   const templates = existsSync(outdir) ? readdirSync(outdir).filter((f) => f.endsWith('.template.json')) : [];
@@ -51,6 +51,14 @@ describe('bin/app.ts', () => {
     expect(result.stderr).toContain('regions[1]: got "nowhere-1"');
     expect(result.stderr).toContain('profile: got "qa"; must be one of "dev", "prod"');
     expect(result.stderr).toContain('hostedZoneId: got nothing; is required when domainName is set');
+    expect(result.stderr).toContain('No templates were written.');
+  });
+
+  test('stops when the credentials belong to another account than the configured one, naming both', () => {
+    const result = runApp({ account: '123456789012' }, { CDK_DEFAULT_ACCOUNT: '210987654321' });
+    expect(result.status).toBe(1);
+    expect(result.templates).toEqual([]);
+    expect(result.stderr).toContain('account: got "123456789012"; the credentials belong to account 210987654321');
     expect(result.stderr).toContain('No templates were written.');
   });
 

@@ -26,8 +26,9 @@ describe('defaults', () => {
     expect(config.images.carts).toEqual({ repository: 'public.ecr.aws/aws-containers/retail-store-sample-cart', tag: '1.6.2' });
   });
 
-  test('the CLI account wins over the configured one', () => {
-    expect(resolveConfig({ account: '123456789012' }, { cliAccount: '210987654321' }).account).toBe('210987654321');
+  test('the configured account, else the CLI account (a mismatch is tested in account.test.ts)', () => {
+    expect(resolveConfig({ account: '123456789012' }, { cliAccount: '123456789012' }).account).toBe('123456789012');
+    expect(resolveConfig({}, { cliAccount: '210987654321' }).account).toBe('210987654321');
     expect(resolveConfig({ account: '123456789012' }).account).toBe('123456789012');
   });
 
