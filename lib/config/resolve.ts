@@ -30,6 +30,13 @@ import {
 import type { RoutingMode } from '../topology/topology';
 import { resolveCapacity, resolveWaf } from './peak';
 import { chooseAccount } from './account';
+import {
+  CATALOG_ENGINE_VERSIONS,
+  DEFAULT_CATALOG_ENGINE_VERSION,
+  DEFAULT_ORDERS_ENGINE_VERSION,
+  ORDERS_ENGINE_VERSIONS,
+  type EngineVersionInfo,
+} from './engine-versions';
 
 /** One thing wrong with the configuration: where, what was given, what is allowed. */
 export interface ConfigProblem {
@@ -505,7 +512,10 @@ function resolveDatabase(
   input: unknown,
   defaults: (typeof PROFILE_DEFAULTS)[Profile]['database'],
 ): PlatformConfig['database'] {
-  const db = check.object('database', input, ['instanceClass', 'serverlessMinCapacity', 'serverlessMaxCapacity', 'readers', 'backupRetentionDays', 'ordersRouting']);
+  const db = check.object('database', input, [
+    'instanceClass', 'serverlessMinCapacity', 'serverlessMaxCapacity', 'readers', 'backupRetentionDays', 'ordersRouting',
+    'catalogEngineVersion', 'ordersEngineVersion',
+  ]);
   let instanceClass = defaults.instanceClass;
   if (db?.instanceClass !== undefined) {
     // Global databases need memory-optimized classes or Serverless v2; burstable (t) classes are not supported.
@@ -527,7 +537,21 @@ function resolveDatabase(
     readers: check.integer('database.readers', db?.readers, 0, 15) ?? defaults.readers,
     backupRetentionDays: check.integer('database.backupRetentionDays', db?.backupRetentionDays, 1, 35) ?? defaults.backupRetentionDays,
     ordersRouting: check.oneOf('database.ordersRouting', db?.ordersRouting, ORDERS_ROUTINGS) ?? 'forwarding',
+    catalogEngineVersion: engineVersion(check, 'database.catalogEngineVersion', db?.catalogEngineVersion, CATALOG_ENGINE_VERSIONS) ?? DEFAULT_CATALOG_ENGINE_VERSION,
+    ordersEngineVersion: engineVersion(check, 'database.ordersEngineVersion', db?.ordersEngineVersion, ORDERS_ENGINE_VERSIONS) ?? DEFAULT_ORDERS_ENGINE_VERSION,
   };
+}
+
+/** One of the listed versions; the problem lists them with their end of standard support. */
+function engineVersion(check: Checker, key: string, value: unknown, versions: readonly EngineVersionInfo[]): string | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (typeof value !== 'string' || !versions.some((v) => v.version === value)) {
+    check.problem(key, value, `must be one of ${versions.map((v) => `"${v.version}" (standard support until ${v.endOfStandardSupport})`).join(', ')}`);
+    return undefined;
+  }
+  return value;
 }
 
 /**

@@ -56,6 +56,10 @@ export const ORDERS_ROUTINGS: readonly OrdersRouting[] = ['forwarding', 'global-
 /** Database settings: sizing plus how orders routes its writes. */
 export interface DatabaseSettings extends DatabaseSizing {
   readonly ordersRouting: OrdersRouting;
+  /** Aurora MySQL version of the catalog global database (lib/config/engine-versions.ts lists the accepted ones). */
+  readonly catalogEngineVersion: string;
+  /** Aurora PostgreSQL version of the orders global database. */
+  readonly ordersEngineVersion: string;
 }
 
 /** A known traffic peak: capacity is raised `leadMinutes` before `start` and lowered `releaseMinutes` after `end`. */

@@ -1,9 +1,11 @@
 import type { AuroraEngine, DatabaseName } from '../topology/topology';
+import { DEFAULT_CATALOG_ENGINE_VERSION, DEFAULT_ORDERS_ENGINE_VERSION, parameterGroupFamily } from '../config/engine-versions';
+import type { DatabaseSettings } from '../config/types';
 
 /**
- * Engine settings of the two global databases. Versions are pinned: every member of a global
- * database must run the same major and minor version, and the global writer endpoint needs a
- * recent one. Catalog stays on the MySQL 8.0-compatible line (the catalog image has been seen
+ * Engine settings of the two global databases. Versions are pinned (configurable, validated in
+ * lib/config/engine-versions.ts): every member of a global database must run the same major and
+ * minor version, and the global writer endpoint needs a recent one. Catalog stays on the MySQL 8.0-compatible line (the catalog image has been seen
  * failing to authenticate on MySQL 8.4).
  */
 export interface EngineSpec {
@@ -30,8 +32,8 @@ export interface EngineSpec {
 export const CATALOG_ENGINE: EngineSpec = {
   name: 'catalog',
   engine: 'aurora-mysql',
-  engineVersion: '8.0.mysql_aurora.3.08.2',
-  parameterGroupFamily: 'aurora-mysql8.0',
+  engineVersion: DEFAULT_CATALOG_ENGINE_VERSION,
+  parameterGroupFamily: parameterGroupFamily('aurora-mysql', DEFAULT_CATALOG_ENGINE_VERSION),
   port: 3307,
   databaseName: 'catalog',
   masterUsername: 'catalog_admin',
@@ -52,8 +54,8 @@ export const CATALOG_ENGINE: EngineSpec = {
 export const ORDERS_ENGINE: EngineSpec = {
   name: 'orders',
   engine: 'aurora-postgresql',
-  engineVersion: '16.6',
-  parameterGroupFamily: 'aurora-postgresql16',
+  engineVersion: DEFAULT_ORDERS_ENGINE_VERSION,
+  parameterGroupFamily: parameterGroupFamily('aurora-postgresql', DEFAULT_ORDERS_ENGINE_VERSION),
   port: 5433,
   databaseName: 'orders',
   masterUsername: 'orders_admin',
@@ -72,6 +74,13 @@ export const ORDERS_ENGINE: EngineSpec = {
 };
 
 export const ENGINES: readonly EngineSpec[] = [CATALOG_ENGINE, ORDERS_ENGINE];
+
+/** Both engines at the configured versions (the parameter group family follows the version's major). */
+export function configuredEngines(database: Pick<DatabaseSettings, 'catalogEngineVersion' | 'ordersEngineVersion'>): { catalog: EngineSpec; orders: EngineSpec } {
+  const at = (spec: EngineSpec, engineVersion: string): EngineSpec =>
+    ({ ...spec, engineVersion, parameterGroupFamily: parameterGroupFamily(spec.engine, engineVersion) });
+  return { catalog: at(CATALOG_ENGINE, database.catalogEngineVersion), orders: at(ORDERS_ENGINE, database.ordersEngineVersion) };
+}
 
 /** Deterministic names: the runbooks need them in every Region without asking a control plane. */
 export function globalClusterIdentifier(appName: string, database: DatabaseName): string {

@@ -3,7 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { PlatformConfig } from '../config/types';
 import { CartsTable } from '../data/carts-table';
-import { CATALOG_ENGINE, ORDERS_ENGINE, cartsTableName } from '../data/engines';
+import { cartsTableName, configuredEngines } from '../data/engines';
 import { GlobalDatabase } from '../data/global-database';
 import { DATA_KEY_PURPOSE, regionalKeyAliasArn } from '../encryption/regional-key';
 
@@ -37,8 +37,9 @@ export class GlobalDataStack extends Stack {
       }
       return key;
     };
-    this.catalog = new GlobalDatabase(this, 'Catalog', { appName: config.appName, spec: CATALOG_ENGINE, replicaRegions, dataKeyIn });
-    this.orders = new GlobalDatabase(this, 'Orders', { appName: config.appName, spec: ORDERS_ENGINE, replicaRegions, dataKeyIn });
+    const engines = configuredEngines(config.database);
+    this.catalog = new GlobalDatabase(this, 'Catalog', { appName: config.appName, spec: engines.catalog, replicaRegions, dataKeyIn });
+    this.orders = new GlobalDatabase(this, 'Orders', { appName: config.appName, spec: engines.orders, replicaRegions, dataKeyIn });
     this.carts = new CartsTable(this, 'Carts', {
       tableName: cartsTableName(config.appName),
       replicaRegions,

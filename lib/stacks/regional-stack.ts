@@ -15,7 +15,7 @@ import { MasterSecretRotation } from '../data/rotation/master-secret-rotation';
 import { RotationRedeploy, redeployTargetsParameterName } from '../data/rotation/redeploy/rotation-redeploy';
 import type { RedeployTargets } from '../data/rotation/redeploy/runtime/redeploy';
 import { LocalCartsReplica } from '../data/carts-table';
-import { CATALOG_ENGINE, ORDERS_ENGINE, cartsTableName, memberClusterIdentifier } from '../data/engines';
+import { cartsTableName, configuredEngines, memberClusterIdentifier, type EngineSpec } from '../data/engines';
 import { memberRouting, type RoutedGroup } from '../data/routing';
 import type { GlobalDatabase } from '../data/global-database';
 import { LoadBalancer } from '../ingress/load-balancer';
@@ -85,6 +85,10 @@ export class RegionalStack extends Stack {
   private readonly configuredAzs: readonly string[];
   private readonly config: PlatformConfig;
   private readonly logsKey: kms.IKey;
+  /** Both engines at the configured versions. */
+  private get engines(): { catalog: EngineSpec; orders: EngineSpec } {
+    return configuredEngines(this.config.database);
+  }
 
   constructor(scope: Construct, id: string, props: RegionalStackProps) {
     super(scope, id, props);
@@ -174,7 +178,7 @@ export class RegionalStack extends Stack {
       key: dataKey,
     });
 
-    const member = (id: string, database: GlobalDatabase, spec: typeof CATALOG_ENGINE): AuroraMember =>
+    const member = (id: string, database: GlobalDatabase, spec: EngineSpec): AuroraMember =>
       new AuroraMember(this, id, {
         appName: config.appName,
         spec,
@@ -188,8 +192,8 @@ export class RegionalStack extends Stack {
         key: dataKey,
         sizing: config.database,
       });
-    const catalog = member('CatalogDatabase', globalDatabases.catalog, CATALOG_ENGINE);
-    const orders = member('OrdersDatabase', globalDatabases.orders, ORDERS_ENGINE);
+    const catalog = member('CatalogDatabase', globalDatabases.catalog, this.engines.catalog);
+    const orders = member('OrdersDatabase', globalDatabases.orders, this.engines.orders);
     return { dataKey, cache, broker, catalog, orders };
   }
 
@@ -214,8 +218,8 @@ export class RegionalStack extends Stack {
       logRetentionDays: this.config.logRetentionDays,
     });
     for (const [id, member, spec] of [
-      ['CatalogSecretRotation', this.catalogDatabase, CATALOG_ENGINE],
-      ['OrdersSecretRotation', this.ordersDatabase, ORDERS_ENGINE],
+      ['CatalogSecretRotation', this.catalogDatabase, this.engines.catalog],
+      ['OrdersSecretRotation', this.ordersDatabase, this.engines.orders],
     ] as const) {
       const rotation = new MasterSecretRotation(this, id, {
         secret: member.credentials,
@@ -434,8 +438,8 @@ export class RegionalStack extends Stack {
       key: dataKey,
       alarmTopic: this.observability.topic,
       stores: [
-        { name: CATALOG_ENGINE.name, kind: 'aurora', arn: this.catalogDatabase.clusterArn },
-        { name: ORDERS_ENGINE.name, kind: 'aurora', arn: this.ordersDatabase.clusterArn },
+        { name: this.engines.catalog.name, kind: 'aurora', arn: this.catalogDatabase.clusterArn },
+        { name: this.engines.orders.name, kind: 'aurora', arn: this.ordersDatabase.clusterArn },
         { name: 'carts', kind: 'dynamodb', arn: cartsArn },
       ],
     });
@@ -444,7 +448,7 @@ export class RegionalStack extends Stack {
       appName: config.appName,
       vault: backup.vault,
       role: backup.role,
-      databases: ([[this.catalogDatabase, CATALOG_ENGINE], [this.ordersDatabase, ORDERS_ENGINE]] as const).map(([member, spec]) => ({
+      databases: ([[this.catalogDatabase, this.engines.catalog], [this.ordersDatabase, this.engines.orders]] as const).map(([member, spec]) => ({
         name: spec.name,
         kind: 'aurora' as const,
         arn: member.clusterArn,
@@ -479,8 +483,8 @@ export class RegionalStack extends Stack {
       logRetentionDays: config.logRetentionDays,
       notificationTopic: this.observability.topic,
       databases: [
-        { member: this.catalogDatabase, spec: CATALOG_ENGINE },
-        { member: this.ordersDatabase, spec: ORDERS_ENGINE },
+        { member: this.catalogDatabase, spec: this.engines.catalog },
+        { member: this.ordersDatabase, spec: this.engines.orders },
       ].map(({ member, spec }) => {
         const topology = memberTopology.get(spec.name)!;
         return {
@@ -559,8 +563,8 @@ export class RegionalStack extends Stack {
   private globalDatabaseTopology(props: RegionalStackProps): GlobalDatabaseTopology[] {
     const { config } = props;
     return [
-      { database: props.globalDatabases.catalog, spec: CATALOG_ENGINE },
-      { database: props.globalDatabases.orders, spec: ORDERS_ENGINE },
+      { database: props.globalDatabases.catalog, spec: this.engines.catalog },
+      { database: props.globalDatabases.orders, spec: this.engines.orders },
     ].map(({ database, spec }) => ({
       name: spec.name,
       engine: spec.engine,
