@@ -2,7 +2,6 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
@@ -76,12 +75,13 @@ export class LoadBalancer extends Construct {
     this.loadBalancer.logAccessLogs(this.accessLogBucket, 'alb');
 
     if (props.domain !== undefined) {
-      const zone = route53.HostedZone.fromHostedZoneId(this, 'Zone', props.domain.hostedZoneId);
       const regionalName = `${props.region}.${props.domain.domainName}`;
+      // No zone: the validation records are owned by the traffic-control stack (lib/ingress/validation-records.ts),
+      // so deleting this Region's stack never deletes a record another Region's certificate renews with.
       const certificate = new acm.Certificate(this, 'Certificate', {
         domainName: props.domain.domainName,
         subjectAlternativeNames: [regionalName],
-        validation: acm.CertificateValidation.fromDns(zone),
+        validation: acm.CertificateValidation.fromDns(),
       });
       this.protocol = 'https';
       this.regionalHostName = regionalName;

@@ -75,6 +75,23 @@ describe('Route 53 health checks and records', () => {
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Protocol: 'HTTPS' });
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, DefaultActions: [Match.objectLike({ Type: 'redirect' })] });
   });
+
+  // ACM's validation CNAME is the same in every Region for a name: one owner, so deleting a Region's
+  // stack never deletes a record another Region's certificate renews with.
+  test('validation records have one owner: the traffic-control stack, one certificate per name; Regions validate without managing records', () => {
+    const platform = platformTemplates(DOMAIN);
+    const owners = Object.values(platform.trafficControl.findResources('AWS::CertificateManager::Certificate'));
+    expect(owners.map((c) => c.Properties.DomainName).sort()).toEqual(['shop.example.com', 'us-east-1.shop.example.com', 'us-west-2.shop.example.com']);
+    for (const owner of owners) {
+      expect(owner.Properties.DomainValidationOptions).toEqual([{ DomainName: owner.Properties.DomainName, HostedZoneId: DOMAIN.hostedZoneId }]);
+    }
+    for (const regional of platform.regional) {
+      const certificates = Object.values(regional.findResources('AWS::CertificateManager::Certificate'));
+      expect(certificates).toHaveLength(1);
+      expect(certificates[0]!.Properties.ValidationMethod).toBe('DNS');
+      expect(certificates[0]!.Properties.DomainValidationOptions).toBeUndefined();
+    }
+  });
 });
 
 describe('published topology', () => {
