@@ -21,7 +21,8 @@ function main(): void {
     }
     const input = configPath === undefined ? {} : readConfigFile(configPath);
     const cliAccount = process.env.CDK_DEFAULT_ACCOUNT;
-    config = resolveConfig(input, cliAccount !== undefined ? { cliAccount } : {});
+    // "Now" comes from here, not lib/: an event that has passed is a configuration error.
+    config = resolveConfig(input, { ...(cliAccount !== undefined ? { cliAccount } : {}), now: new Date() });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\nNo templates were written.\n`);

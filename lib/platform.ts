@@ -7,6 +7,7 @@ import { ARC_CONTROL_PLANE_REGION } from './config/regions';
 import { GlobalDataStack } from './stacks/global-data-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { RegionalStack } from './stacks/regional-stack';
+import { RegionSwitchStack } from './stacks/region-switch-stack';
 import { TrafficControlStack } from './stacks/traffic-control-stack';
 
 export interface Platform {
@@ -16,6 +17,8 @@ export interface Platform {
   readonly networks: readonly NetworkStack[];
   /** In deployment order: the primary Region first, then the others as configured. */
   readonly regional: readonly RegionalStack[];
+  /** Only with `regionSwitch.enabled`: the ARC Region switch plans. */
+  readonly regionSwitch?: RegionSwitchStack;
 }
 
 /** Stack names, exactly as `cdk deploy` and the README use them. */
@@ -24,12 +27,15 @@ export const stackNames = {
   trafficControl: (appName: string) => `${appName}-traffic-control`,
   regional: (appName: string, region: string) => `${appName}-region-${region}`,
   network: (appName: string, region: string) => `${appName}-network-${region}`,
+  regionSwitch: (appName: string) => `${appName}-region-switch`,
 };
 
 /**
  * Composes the platform's stacks and their order:
- *   global-data (primary Region), traffic-control (us-west-2)
- *   network-<primary> → network-<other>... (each later Region requests peering to the earlier ones)
+ *   traffic-control (us-west-2)
+ *   network-<primary> → network-<other>... (each later Region requests peering to the earlier ones;
+ *     each owns its Region's keys)
+ *   → global-data (primary Region; its secrets' copies use every Region's data key)
  *   → region-<primary> → region-<other>... (routes back over the peering; a secondary database
  *     member joins after the primary).
  */
@@ -67,6 +73,7 @@ export function buildPlatform(app: App, config: PlatformConfig): Platform {
     });
     networks.forEach((earlier) => stack.addStackDependency(earlier, 'peering requests need the earlier VPCs'));
     networks.push(stack);
+    globalData.addStackDependency(stack, 'secrets and their replicas are encrypted with each Region\'s data key');
   }
 
   const regional: RegionalStack[] = [];
@@ -97,18 +104,30 @@ export function buildPlatform(app: App, config: PlatformConfig): Platform {
     regional.push(stack);
   });
 
-  // The CDK's own functions (custom-resource providers) log to encrypted groups with a retention.
-  const cdkFunctionLogs = (stack: Stack, key: kms.IKey) => encryptCdkFunctionLogs(stack, { key, retentionDays: config.logRetentionDays });
-  for (const stack of [globalData, trafficControl]) {
-    const purpose = stack === globalData ? 'global-data-logs' : 'traffic-control-logs';
-    cdkFunctionLogs(stack, new RegionalKey(stack, 'CdkFunctionLogsKey', { appName: config.appName, purpose, allowCloudWatchLogs: true }).key);
-  }
+  // Optional: the plans reference every Region's services, so they deploy after all of them.
+  const regionSwitch = config.regionSwitch === undefined ? undefined : new RegionSwitchStack(app, stackNames.regionSwitch(config.appName), {
+    env: env(ARC_CONTROL_PLANE_REGION),
+    config,
+    regionSwitch: config.regionSwitch,
+    trafficControl,
+    regional,
+    description: description('ARC Region switch plans (managed alternative to the runbooks)'),
+    terminationProtection: config.profile === 'prod',
+  });
+
+  // The CDK's own functions (custom-resource providers) log to encrypted groups with a retention;
+  // stacks without a logs key get one only if they hold such a function.
+  const cdkFunctionLogs = (stack: Stack, key: kms.IKey | (() => kms.IKey)) => encryptCdkFunctionLogs(stack, { key, retentionDays: config.logRetentionDays });
+  const ownKey = (stack: Stack, purpose: string) => () => new RegionalKey(stack, 'CdkFunctionLogsKey', { appName: config.appName, purpose, allowCloudWatchLogs: true }).key;
+  cdkFunctionLogs(globalData, ownKey(globalData, 'global-data-logs'));
+  cdkFunctionLogs(trafficControl, ownKey(trafficControl, 'traffic-control-logs'));
+  if (regionSwitch !== undefined) cdkFunctionLogs(regionSwitch, ownKey(regionSwitch, 'region-switch-logs'));
   networks.forEach((stack) => cdkFunctionLogs(stack, stack.logsKey));
   regional.forEach((stack) => cdkFunctionLogs(stack, stack.observability.key));
 
-  return { globalData, trafficControl, networks, regional };
+  return { globalData, trafficControl, networks, regional, ...(regionSwitch !== undefined ? { regionSwitch } : {}) };
 }
 
 export function allStacks(platform: Platform): Stack[] {
-  return [platform.globalData, platform.trafficControl, ...platform.networks, ...platform.regional];
+  return [platform.globalData, platform.trafficControl, ...platform.networks, ...platform.regional, ...(platform.regionSwitch !== undefined ? [platform.regionSwitch] : [])];
 }

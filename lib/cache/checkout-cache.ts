@@ -44,6 +44,7 @@ export class CheckoutCache extends Construct implements CacheBinding {
         includeSpace: false,
         passwordLength: 64,
       },
+      encryptionKey: props.key,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(this.authToken).acknowledge({
@@ -104,6 +105,7 @@ export class CheckoutCache extends Construct implements CacheBinding {
           this.replicationGroup.attrPrimaryEndPointPort,
         ]),
       ),
+      encryptionKey: props.key,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(this.urlSecret).acknowledge({

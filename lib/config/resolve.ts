@@ -13,6 +13,7 @@ import {
   PLACEHOLDER_ACCOUNT,
   PROFILE_DEFAULTS,
 } from './defaults';
+import { resolvePipeline, resolveRegionSwitch } from './delivery';
 import { KNOWN_REGIONS, MRSC_REGION_SETS } from './regions';
 import {
   SERVICE_NAMES,
@@ -25,6 +26,7 @@ import {
   type ServiceSizing,
 } from './types';
 import type { RoutingMode } from '../topology/topology';
+import { resolveCapacity, resolveWaf } from './peak';
 
 /** One thing wrong with the configuration: where, what was given, what is allowed. */
 export interface ConfigProblem {
@@ -54,6 +56,8 @@ function describe(value: unknown): string {
 export interface ResolveOptions {
   /** The account the CDK CLI resolved (CDK_DEFAULT_ACCOUNT); wins over the configured one when present. */
   readonly cliAccount?: string;
+  /** The current time, from bin/ (events that have passed are rejected); without it, event times are not checked against the clock. */
+  readonly now?: Date;
 }
 
 /** The configuration file's shape. Every key is optional: the defaults synthesize with no input. */
@@ -80,6 +84,10 @@ export const TOP_LEVEL_KEYS = [
   'runbooks',
   'canaryIntervalMinutes',
   'orderCanaryIntervalMinutes',
+  'capacity',
+  'waf',
+  'pipeline',
+  'regionSwitch',
 ] as const;
 
 // CloudWatch Logs accepts only these retention periods.
@@ -111,7 +119,7 @@ function isObject(value: unknown): value is Json {
 }
 
 /** Collects problems instead of stopping at the first one. */
-class Checker {
+export class Checker {
   readonly problems: ConfigProblem[] = [];
 
   problem(key: string, value: unknown, allowed: string): void {
@@ -323,6 +331,11 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Pla
   const canaryIntervalMinutes = check.integer('canaryIntervalMinutes', raw.canaryIntervalMinutes, 1, 60) ?? defaults.canaryIntervalMinutes;
   const orderCanaryIntervalMinutes = check.integer('orderCanaryIntervalMinutes', raw.orderCanaryIntervalMinutes, 1, 60) ?? defaults.orderCanaryIntervalMinutes;
 
+  const capacity = resolveCapacity(check, raw.capacity, { services, database, ...(options.now !== undefined ? { now: options.now } : {}) });
+  const waf = resolveWaf(check, raw.waf, profile);
+  const pipeline = resolvePipeline(check, raw.pipeline, canaryIntervalMinutes);
+  const regionSwitch = resolveRegionSwitch(check, raw.regionSwitch, profile);
+
   if (check.problems.length > 0 || primaryRegion === undefined) {
     throw new ConfigError(check.problems);
   }
@@ -363,6 +376,10 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Pla
     ...(cartsWitnessRegion !== undefined ? { cartsWitnessRegion } : {}),
     runbooks: { requireApproval, approvers },
     observability: { canaryIntervalMinutes, orderCanaryIntervalMinutes },
+    capacity,
+    ...(waf !== undefined ? { waf } : {}),
+    ...(pipeline !== undefined ? { pipeline } : {}),
+    ...(regionSwitch !== undefined ? { regionSwitch } : {}),
   };
 }
 

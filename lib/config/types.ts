@@ -43,6 +43,34 @@ export interface DatabaseSizing {
   readonly backupRetentionDays: number;
 }
 
+/** A known traffic peak: capacity is raised `leadMinutes` before `start` and lowered `releaseMinutes` after `end`. */
+export interface PeakEvent {
+  readonly name: string;
+  /** UTC, ISO 8601 to the second: `2027-11-26T13:00:00Z`. */
+  readonly start: string;
+  readonly end: string;
+  /** The rate one Region must carry alone during the event (the event's own, or `capacity.peakRequestsPerSecond`). */
+  readonly peakRequestsPerSecond: number;
+}
+
+export interface CapacityConfig {
+  /** The rate one Region must carry alone (after a failover it carries everything); events default to it. */
+  readonly peakRequestsPerSecond?: number;
+  readonly leadMinutes: number;
+  readonly releaseMinutes: number;
+  /** Sorted by start; windows (lead to release) never overlap. */
+  readonly events: readonly PeakEvent[];
+}
+
+export type WafMode = 'count' | 'block';
+
+export interface WafConfig {
+  /** `count` only labels and counts (dev default); `block` blocks what the rules match (prod default). */
+  readonly mode: WafMode;
+  /** Requests one client IP may send in 5 minutes before the rate rule acts. */
+  readonly rateLimitPerIp: number;
+}
+
 /** The validated, fully resolved configuration every construct is built from. */
 export interface PlatformConfig {
   readonly appName: string;
@@ -90,4 +118,29 @@ export interface PlatformConfig {
     /** Minutes between runs of the order canary (the only canary that places orders). */
     readonly orderCanaryIntervalMinutes: number;
   };
+  /** Peak events and the rate a Region must carry (lib/capacity turns them into scheduled actions). */
+  readonly capacity: CapacityConfig;
+  /** A WAF web ACL on every Region's load balancer, when configured. */
+  readonly waf?: WafConfig;
+  /** Present only when configured: without it, no pipeline stack is synthesized. */
+  readonly pipeline?: PipelineConfig;
+  /** Present only when `regionSwitch.enabled` is true. */
+  readonly regionSwitch?: RegionSwitchConfig;
+}
+
+/** The optional staggered delivery pipeline (`<app>-pipeline`). */
+export interface PipelineConfig {
+  /** CodeConnections (or CodeStar Connections) connection to the source repository. */
+  readonly connectionArn: string;
+  /** `owner/name` of the repository the connection reaches. */
+  readonly repository: string;
+  readonly branch: string;
+  /** Minutes each Region is watched after its deployment before the next Region starts. */
+  readonly bakeMinutes: number;
+}
+
+/** The optional ARC Region switch plans (a managed alternative to the runbooks). */
+export interface RegionSwitchConfig {
+  /** An execution approval step first in every workflow. */
+  readonly approval: boolean;
 }

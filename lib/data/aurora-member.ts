@@ -50,7 +50,8 @@ export class AuroraMember extends Construct implements DatabaseBinding {
     this.databaseName = spec.databaseName;
     this.clusterIdentifier = memberClusterIdentifier(props.appName, spec.name, stack.region);
     this.clusterArn = stack.formatArn({ service: 'rds', resource: 'cluster', resourceName: this.clusterIdentifier, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    this.credentials = secretsmanager.Secret.fromSecretCompleteArn(this, 'MasterSecret', props.secretArn);
+    // The Region's copy is encrypted with this Region's data key: readers need to decrypt with it.
+    this.credentials = secretsmanager.Secret.fromSecretAttributes(this, 'MasterSecret', { secretCompleteArn: props.secretArn, encryptionKey: props.key });
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,

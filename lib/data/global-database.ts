@@ -1,5 +1,6 @@
 import { ArnFormat, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -13,6 +14,11 @@ export interface GlobalDatabaseProps {
   readonly spec: EngineSpec;
   /** Every Region other than the one this construct is deployed in. */
   readonly replicaRegions: readonly string[];
+  /**
+   * The data key of a Region (this one or a replica's), named by alias: each Region's copy of the
+   * secret is encrypted with that Region's own key, so losing one Region's key loses one copy.
+   */
+  readonly dataKeyIn: (region: string) => kms.IKey;
 }
 
 /**
@@ -80,7 +86,8 @@ export class GlobalDatabase extends Construct {
         excludeCharacters: '/"@ \'\\`',
         passwordLength: 32,
       },
-      replicaRegions: props.replicaRegions.map((region) => ({ region })),
+      encryptionKey: props.dataKeyIn(Stack.of(this).region),
+      replicaRegions: props.replicaRegions.map((region) => ({ region, encryptionKey: props.dataKeyIn(region) })),
       removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(this.secret).acknowledge({

@@ -3,6 +3,22 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 
+/** The purpose of each Region's data key (databases, cache, secrets, backups). */
+export const DATA_KEY_PURPOSE = 'data';
+
+/** The alias every Region gives its key for `purpose`: the same name in every Region. */
+export function regionalKeyAliasName(appName: string, purpose: string): string {
+  return `alias/${appName}/${purpose}`;
+}
+
+/**
+ * The ARN of `purpose`'s key alias in another Region of this account: how a stack names a
+ * Region's key without a cross-Region reference (the key's stack must deploy first).
+ */
+export function regionalKeyAliasArn(scope: Construct, appName: string, purpose: string, region: string): string {
+  return Stack.of(scope).formatArn({ service: 'kms', region, resource: regionalKeyAliasName(appName, purpose), arnFormat: ArnFormat.NO_RESOURCE_NAME });
+}
+
 export interface RegionalKeyProps {
   readonly appName: string;
   /** What the key protects, for its description and alias. */
@@ -24,7 +40,7 @@ export class RegionalKey extends Construct {
     const stack = Stack.of(this);
     this.key = new kms.Key(this, 'Key', {
       description: `${props.appName} ${props.purpose} (${stack.region})`,
-      alias: `alias/${props.appName}/${props.purpose}`,
+      alias: regionalKeyAliasName(props.appName, props.purpose),
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });

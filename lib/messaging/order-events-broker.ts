@@ -1,6 +1,7 @@
 import { Fn, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as amazonmq from 'aws-cdk-lib/aws-amazonmq';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
@@ -13,6 +14,8 @@ export interface OrderEventsBrokerProps {
   readonly instanceType: string;
   readonly deploymentMode: 'SINGLE_INSTANCE' | 'CLUSTER_MULTI_AZ';
   readonly engineVersion: string;
+  /** The Region's data key: encrypts the broker user's secret. */
+  readonly key: kms.IKey;
 }
 
 /** Amazon MQ for RabbitMQ accepts only AMQP over TLS. */
@@ -42,6 +45,7 @@ export class OrderEventsBroker extends Construct implements BrokerBinding {
         includeSpace: false,
         passwordLength: 32,
       },
+      encryptionKey: props.key,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(this.credentials).acknowledge({

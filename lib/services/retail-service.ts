@@ -44,6 +44,8 @@ export class RetailService extends Construct {
   readonly securityGroup: ec2.SecurityGroup;
   readonly logGroup: logs.LogGroup;
   readonly container: ecs.ContainerDefinition;
+  /** The task count's scalable target (lib/capacity adds scheduled minimums for peak events). */
+  readonly scaling: ecs.ScalableTaskCount;
 
   constructor(scope: Construct, id: string, props: RetailServiceProps) {
     super(scope, id);
@@ -135,10 +137,10 @@ export class RetailService extends Construct {
     });
     this.service.node.addDependency(props.compute.namespace);
 
-    const scaling = this.service.autoScaleTaskCount({
+    const scaling = (this.scaling = this.service.autoScaleTaskCount({
       minCapacity: props.sizing.minCount,
       maxCapacity: props.sizing.maxCount,
-    });
+    }));
     scaling.scaleOnCpuUtilization('Cpu', {
       targetUtilizationPercent: props.sizing.cpuTargetPercent,
       scaleInCooldown: Duration.seconds(300),

@@ -1,9 +1,11 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { PlatformConfig } from '../config/types';
 import { CartsTable } from '../data/carts-table';
 import { CATALOG_ENGINE, ORDERS_ENGINE, cartsTableName } from '../data/engines';
 import { GlobalDatabase } from '../data/global-database';
+import { DATA_KEY_PURPOSE, regionalKeyAliasArn } from '../encryption/regional-key';
 
 export interface GlobalDataStackProps extends StackProps {
   readonly config: PlatformConfig;
@@ -24,8 +26,19 @@ export class GlobalDataStack extends Stack {
     const { config } = props;
     const replicaRegions = config.regions.map((plan) => plan.region).filter((region) => region !== config.primaryRegion);
 
-    this.catalog = new GlobalDatabase(this, 'Catalog', { appName: config.appName, spec: CATALOG_ENGINE, replicaRegions });
-    this.orders = new GlobalDatabase(this, 'Orders', { appName: config.appName, spec: ORDERS_ENGINE, replicaRegions });
+    // Each Region's data key by alias: no cross-Region reference, but the network stacks (which
+    // own the keys) deploy first (see platform.ts).
+    const dataKeys = new Map<string, kms.IKey>();
+    const dataKeyIn = (region: string): kms.IKey => {
+      let key = dataKeys.get(region);
+      if (key === undefined) {
+        key = kms.Key.fromKeyArn(this, `DataKey-${region}`, regionalKeyAliasArn(this, config.appName, DATA_KEY_PURPOSE, region));
+        dataKeys.set(region, key);
+      }
+      return key;
+    };
+    this.catalog = new GlobalDatabase(this, 'Catalog', { appName: config.appName, spec: CATALOG_ENGINE, replicaRegions, dataKeyIn });
+    this.orders = new GlobalDatabase(this, 'Orders', { appName: config.appName, spec: ORDERS_ENGINE, replicaRegions, dataKeyIn });
     this.carts = new CartsTable(this, 'Carts', {
       tableName: cartsTableName(config.appName),
       replicaRegions,

@@ -2,7 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { PlatformConfig, RegionPlan } from '../config/types';
-import { RegionalKey } from '../encryption/regional-key';
+import { DATA_KEY_PURPOSE, RegionalKey } from '../encryption/regional-key';
 import { Network } from '../network/network';
 import { PeeringRequest } from '../network/peering';
 
@@ -23,6 +23,12 @@ export interface NetworkStackProps extends StackProps {
 export class NetworkStack extends Stack {
   readonly network: Network;
   readonly logsKey: kms.Key;
+  /**
+   * The Region's data key (databases, cache, secrets, backups). It lives here, in the Region's
+   * first stack, because the global data stack encrypts the master secrets' replicas with it
+   * (by alias) and deploys after every network stack.
+   */
+  readonly dataKey: kms.Key;
   readonly plan: RegionPlan;
   /** Peering connections this Region requested, by peer Region. */
   readonly peerings = new Map<string, PeeringRequest>();
@@ -31,6 +37,7 @@ export class NetworkStack extends Stack {
     super(scope, id, props);
     this.plan = props.plan;
     this.logsKey = new RegionalKey(this, 'LogsKey', { appName: props.config.appName, purpose: 'logs', allowCloudWatchLogs: true }).key;
+    this.dataKey = new RegionalKey(this, 'DataKey', { appName: props.config.appName, purpose: DATA_KEY_PURPOSE }).key;
     this.network = new Network(this, 'Network', {
       plan: props.plan,
       natGateways: props.config.network.natGateways,

@@ -1,5 +1,6 @@
 import { ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
@@ -12,7 +13,6 @@ import { MasterSecretRotation } from '../data/rotation/master-secret-rotation';
 import { LocalCartsReplica } from '../data/carts-table';
 import { CATALOG_ENGINE, ORDERS_ENGINE, cartsTableName, memberClusterIdentifier } from '../data/engines';
 import type { GlobalDatabase } from '../data/global-database';
-import { RegionalKey } from '../encryption/regional-key';
 import { LoadBalancer } from '../ingress/load-balancer';
 import { OrderEventsBroker } from '../messaging/order-events-broker';
 import type { Network } from '../network/network';
@@ -25,6 +25,9 @@ import type { NetworkStack } from './network-stack';
 import { RegionalEntry } from '../traffic/regional-entry';
 import { RegionalRunbooks } from '../runbooks/runbooks';
 import { RestoreAndReconcile } from '../reconcile/restore-and-reconcile';
+import { PeakCapacity } from '../capacity/peak-capacity';
+import { StoreFirewall } from '../ingress/waf';
+import { planEvents } from '../capacity/plan';
 
 export interface RegionalStackProps extends StackProps {
   readonly config: PlatformConfig;
@@ -37,10 +40,23 @@ export interface RegionalStackProps extends StackProps {
   readonly returnPeerings: readonly { readonly region: string; readonly vpcCidr: string; readonly connectionId: string }[];
 }
 
+/** The Region's data stores, created before anything that connects to them. */
+interface DataLayer {
+  readonly dataKey: kms.IKey;
+  readonly cache: CheckoutCache;
+  readonly broker: OrderEventsBroker;
+  readonly catalog: AuroraMember;
+  readonly orders: AuroraMember;
+}
+
 /**
  * Everything one Region runs: network, entry, the five services, the checkout cache, the order
  * events broker, the Region's member of each global database, its routing-control health check
  * and records, and the published topology the runbooks read in this Region.
+ *
+ * The constructor reads as CloudFormation deploys it: network links, entry, data stores, secret
+ * rotation, services, routing, then the operational layers (observability, chaos, reconcile,
+ * runbooks) and the published topology. Each layer is one short method below.
  */
 export class RegionalStack extends Stack {
   readonly network: Network;
@@ -55,142 +71,211 @@ export class RegionalStack extends Stack {
   readonly ordersDatabase: AuroraMember;
 
   private readonly configuredAzs: readonly string[];
+  private readonly config: PlatformConfig;
+  private readonly logsKey: kms.IKey;
 
   constructor(scope: Construct, id: string, props: RegionalStackProps) {
     super(scope, id, props);
     this.configuredAzs = props.plan.availabilityZones;
-    const { config, plan } = props;
-    const region = plan.region;
-    const prod = config.profile === 'prod';
-
-    this.plan = plan;
-    const logsKey = props.networkStack.logsKey;
-    const dataKey = new RegionalKey(this, 'DataKey', { appName: config.appName, purpose: 'data' }).key;
-
+    this.config = props.config;
+    this.plan = props.plan;
+    this.logsKey = props.networkStack.logsKey;
     this.network = props.networkStack.network;
-    const vpc = this.network.vpc;
-    const routeTableIds = peeredRouteTableIds(vpc);
-    for (const peering of props.returnPeerings) {
+
+    // By ARN: grants made here (services reading secrets) stay in this stack's IAM policies; the
+    // key's policy lets the account's IAM policies decide.
+    const dataKey = kms.Key.fromKeyArn(this, 'DataKey', props.networkStack.dataKey.keyArn);
+    this.addPeeringReturnRoutes(props.returnPeerings);
+    this.loadBalancer = this.addEntry();
+    const compute = new ComputeCluster(this, 'Compute', { appName: this.config.appName, vpc: this.network.vpc });
+
+    const data = this.addDataStores(props.globalDatabases, dataKey);
+    this.catalogDatabase = data.catalog;
+    this.ordersDatabase = data.orders;
+    this.addSecretRotation();
+    this.services = this.addServices(compute, data);
+    this.addPeakCapacity(data);
+    this.addRouting(props.recoveryControls);
+
+    const storeUrl = `${this.loadBalancer.protocol}://${this.loadBalancer.regionalHostName}`;
+    this.observability = this.addObservability(props.recoveryControls, compute, data, storeUrl);
+    this.addFirewall();
+    this.chaos = this.addChaos(compute);
+    this.reconcile = this.addRestoreAndReconcile(props, dataKey);
+    this.runbooks = this.addRunbooks(props);
+
+    this.publishTopology(props);
+    this.publishStoreUrl(storeUrl);
+  }
+
+  /** Routes back over the peering connections later Regions requested to this VPC. */
+  private addPeeringReturnRoutes(returnPeerings: RegionalStackProps['returnPeerings']): void {
+    const routeTableIds = peeredRouteTableIds(this.network.vpc);
+    for (const peering of returnPeerings) {
       new PeeringReturnRoutes(this, `PeeringRoutes-${peering.region}`, {
         routeTableIds,
         peerVpcCidr: peering.vpcCidr,
         connectionId: peering.connectionId,
       });
     }
+  }
 
-    this.loadBalancer = new LoadBalancer(this, 'Entry', {
-      vpc,
+  private addEntry(): LoadBalancer {
+    const { config } = this;
+    return new LoadBalancer(this, 'Entry', {
+      vpc: this.network.vpc,
       subnets: this.network.ingressSubnets,
-      region,
+      region: this.plan.region,
       deletionProtection: config.loadBalancerDeletionProtection,
       accessLogRetentionDays: config.logRetentionDays,
-      ...(config.domainName !== undefined && config.hostedZoneId !== undefined
-        ? { domain: { domainName: config.domainName, hostedZoneId: config.hostedZoneId } }
-        : {}),
+      ...this.domainProps(),
     });
+  }
 
-    const compute = new ComputeCluster(this, 'Compute', { appName: config.appName, vpc });
-
+  /** The checkout cache, the order events broker and this Region's member of each global database. */
+  private addDataStores(globalDatabases: RegionalStackProps['globalDatabases'], dataKey: kms.IKey): DataLayer {
+    const { config, plan } = this;
+    const { vpc, dataSubnets } = this.network;
     const cache = new CheckoutCache(this, 'CheckoutCache', {
       vpc,
-      subnets: this.network.dataSubnets,
+      subnets: dataSubnets,
       nodeType: config.cache.nodeType,
       replicasPerShard: config.cache.replicasPerShard,
       engineVersion: config.cache.engineVersion,
       snapshotRetentionDays: config.cache.snapshotRetentionDays,
       key: dataKey,
     });
-
     const broker = new OrderEventsBroker(this, 'OrderEvents', {
       appName: config.appName,
       vpc,
-      subnets: this.network.dataSubnets,
+      subnets: dataSubnets,
       instanceType: config.broker.instanceType,
       deploymentMode: config.broker.deploymentMode,
       engineVersion: config.broker.engineVersion,
+      key: dataKey,
     });
-
-    const remoteApplicationCidrs = config.regions.filter((other) => other.region !== region).flatMap((other) => other.applicationSubnetCidrs);
+    const remoteApplicationCidrs = config.regions.filter((other) => other.region !== plan.region).flatMap((other) => other.applicationSubnetCidrs);
     const member = (id: string, database: GlobalDatabase, spec: typeof CATALOG_ENGINE): AuroraMember =>
       new AuroraMember(this, id, {
         appName: config.appName,
         spec,
         globalClusterIdentifier: database.identifier,
         role: plan.isPrimary ? 'primary' : 'secondary',
-        secretArn: database.secretArnIn(region),
+        secretArn: database.secretArnIn(plan.region),
         writerEndpointAddress: database.writerEndpointAddress,
         vpc,
-        subnets: this.network.dataSubnets,
+        subnets: dataSubnets,
         key: dataKey,
         sizing: config.database,
         remoteApplicationCidrs,
       });
-    this.catalogDatabase = member('CatalogDatabase', props.globalDatabases.catalog, CATALOG_ENGINE);
-    this.ordersDatabase = member('OrdersDatabase', props.globalDatabases.orders, ORDERS_ENGINE);
+    const catalog = member('CatalogDatabase', globalDatabases.catalog, CATALOG_ENGINE);
+    const orders = member('OrdersDatabase', globalDatabases.orders, ORDERS_ENGINE);
+    return { dataKey, cache, broker, catalog, orders };
+  }
 
-    // Master secrets rotate in the primary Region, where the secrets are writable; the function
-    // sits in the application subnets, which every Region's database admits over the peering.
-    if (plan.isPrimary) {
-      for (const [id, member, spec] of [
-        ['CatalogSecretRotation', this.catalogDatabase, CATALOG_ENGINE],
-        ['OrdersSecretRotation', this.ordersDatabase, ORDERS_ENGINE],
-      ] as const) {
-        const rotation = new MasterSecretRotation(this, id, {
-          secret: member.credentials,
-          engine: spec.engine,
-          vpc,
-          subnets: this.network.applicationSubnets,
-          logKey: logsKey,
-          logRetentionDays: config.logRetentionDays,
-        });
-        member.allowFrom(rotation, `${spec.name} master secret rotation`);
-        rotation.schedule.node.addDependency(member);
-      }
+  /**
+   * Master secrets rotate in the primary Region, where the secrets are writable; the function
+   * sits in the application subnets, which every Region's database admits over the peering.
+   */
+  private addSecretRotation(): void {
+    if (!this.plan.isPrimary) return;
+    for (const [id, member, spec] of [
+      ['CatalogSecretRotation', this.catalogDatabase, CATALOG_ENGINE],
+      ['OrdersSecretRotation', this.ordersDatabase, ORDERS_ENGINE],
+    ] as const) {
+      const rotation = new MasterSecretRotation(this, id, {
+        secret: member.credentials,
+        engine: spec.engine,
+        vpc: this.network.vpc,
+        subnets: this.network.applicationSubnets,
+        logKey: this.logsKey,
+        logRetentionDays: this.config.logRetentionDays,
+      });
+      member.allowFrom(rotation, `${spec.name} master secret rotation`);
+      rotation.schedule.node.addDependency(member);
     }
+  }
 
-    this.services = new RetailServices(this, 'Services', {
+  private addServices(compute: ComputeCluster, data: DataLayer): RetailServices {
+    const { config } = this;
+    return new RetailServices(this, 'Services', {
       compute,
       subnets: this.network.applicationSubnets,
       images: config.images,
       sizing: config.services,
       bindings: {
-        catalogDatabase: this.catalogDatabase,
-        ordersDatabase: this.ordersDatabase,
+        catalogDatabase: data.catalog,
+        ordersDatabase: data.orders,
         cartsTable: new LocalCartsReplica(this, 'CartsTable', cartsTableName(config.appName)),
-        checkoutCache: cache,
-        orderEvents: broker,
+        checkoutCache: data.cache,
+        orderEvents: data.broker,
       },
       listener: this.loadBalancer.listener,
-      logKey: logsKey,
+      logKey: this.logsKey,
       logRetentionDays: config.logRetentionDays,
-      minHealthyPercent: prod ? 100 : 50,
+      minHealthyPercent: config.profile === 'prod' ? 100 : 50,
     });
+  }
 
-    const routingControl = props.recoveryControls.routingControls.get(region);
-    if (routingControl === undefined) {
-      throw new Error(`No routing control for ${region}`);
-    }
-    new RegionalEntry(this, 'Routing', {
+  /** Peak events: the same plan in every Region, the standby included (it must carry the peak alone after a failover). */
+  private addPeakCapacity(data: DataLayer): void {
+    const { config } = this;
+    new PeakCapacity(this, 'PeakCapacity', {
+      events: planEvents(config),
+      services: Object.fromEntries(SERVICE_NAMES.map((name) => [name, { scaling: this.services.services[name].scaling, sizing: config.services[name] }])) as Record<ServiceName, { scaling: ecs.ScalableTaskCount; sizing: PlatformConfig['services'][ServiceName] }>,
+      loadBalancerArn: this.loadBalancer.loadBalancer.loadBalancerArn,
+      serverlessDatabases: config.database.instanceClass !== 'serverless' ? [] : [data.catalog, data.orders].map((member, index) => ({
+        name: index === 0 ? 'catalog' as const : 'orders' as const,
+        clusterIdentifier: member.clusterIdentifier,
+        minCapacity: config.database.serverlessMinCapacity,
+        maxCapacity: config.database.serverlessMaxCapacity,
+      })),
+    });
+  }
+
+  /** Optional bot and flood protection on this Region's load balancer. */
+  private addFirewall(): void {
+    const { config } = this;
+    if (config.waf === undefined) return;
+    new StoreFirewall(this, 'Firewall', {
       appName: config.appName,
-      region,
+      region: this.plan.region,
+      mode: config.waf.mode,
+      rateLimitPerIp: config.waf.rateLimitPerIp,
+      loadBalancerArn: this.loadBalancer.loadBalancer.loadBalancerArn,
+      logKey: this.logsKey,
+      logRetentionDays: config.logRetentionDays,
+      alarmTopic: this.observability.topic,
+      dashboard: this.observability.dashboard,
+    });
+  }
+
+  /** This Region's routing-control health check and its Route 53 records. */
+  private addRouting(recoveryControls: RecoveryControls): RegionalEntry {
+    const { config, plan } = this;
+    const routingControl = recoveryControls.routingControls.get(plan.region);
+    if (routingControl === undefined) {
+      throw new Error(`No routing control for ${plan.region}`);
+    }
+    return new RegionalEntry(this, 'Routing', {
+      appName: config.appName,
+      region: plan.region,
       routingControlArn: routingControl.attrRoutingControlArn,
       loadBalancer: this.loadBalancer.loadBalancer,
       routingMode: config.routingMode,
       isPrimaryRegion: plan.isPrimary,
       regionCount: config.regions.length,
-      ...(config.domainName !== undefined && config.hostedZoneId !== undefined
-        ? { domain: { domainName: config.domainName, hostedZoneId: config.hostedZoneId } }
-        : {}),
+      ...this.domainProps(),
     });
+  }
 
-    const storeUrl = `${this.loadBalancer.protocol}://${this.loadBalancer.regionalHostName}`;
-    const fargateServices = Object.fromEntries(
-      SERVICE_NAMES.map((name) => [name, this.services.services[name].service]),
-    ) as Record<ServiceName, ecs.FargateService>;
-    this.observability = new RegionalObservability(this, 'Observability', {
+  private addObservability(recoveryControls: RecoveryControls, compute: ComputeCluster, data: DataLayer, storeUrl: string): RegionalObservability {
+    const { config, plan } = this;
+    return new RegionalObservability(this, 'Observability', {
       appName: config.appName,
-      region,
-      regions: config.regions.map((other) => other.region),
+      region: plan.region,
+      regions: this.regionNames(),
       profile: config.profile,
       serverAccessLogs: this.loadBalancer.accessLogBucket,
       ...(config.domainName !== undefined ? { domainName: config.domainName } : {}),
@@ -202,45 +287,52 @@ export class RegionalStack extends Stack {
       uiTargetGroup: this.services.uiTargetGroup,
       storeUrl,
       cluster: compute.cluster,
-      services: fargateServices,
+      services: this.fargateServices(),
       databases: [
-        { name: 'catalog', clusterIdentifier: this.catalogDatabase.clusterIdentifier, isPrimaryMember: plan.isPrimary },
-        { name: 'orders', clusterIdentifier: this.ordersDatabase.clusterIdentifier, isPrimaryMember: plan.isPrimary },
+        { name: 'catalog', clusterIdentifier: data.catalog.clusterIdentifier, isPrimaryMember: plan.isPrimary },
+        { name: 'orders', clusterIdentifier: data.orders.clusterIdentifier, isPrimaryMember: plan.isPrimary },
       ],
       cartsTableName: cartsTableName(config.appName),
-      cacheReplicationGroupId: cache.replicationGroup.ref,
+      cacheReplicationGroupId: data.cache.replicationGroup.ref,
       cacheNodeCount: 1 + config.cache.replicasPerShard,
-      brokerName: broker.broker.brokerName,
+      brokerName: data.broker.broker.brokerName,
       brokerDeploymentMode: config.broker.deploymentMode,
-      routingControlArns: Object.fromEntries([...props.recoveryControls.routingControls].map(([name, control]) => [name, control.attrRoutingControlArn])),
+      routingControlArns: Object.fromEntries([...recoveryControls.routingControls].map(([name, control]) => [name, control.attrRoutingControlArn])),
     });
-    this.chaos = new RegionalChaos(this, 'Chaos', {
+  }
+
+  private addChaos(compute: ComputeCluster): RegionalChaos {
+    const { config } = this;
+    return new RegionalChaos(this, 'Chaos', {
       appName: config.appName,
-      region,
-      vpc,
+      region: this.plan.region,
+      vpc: this.network.vpc,
       applicationSubnets: this.network.applicationSubnets,
       dataSubnets: this.network.dataSubnets,
       cluster: compute.cluster,
-      services: fargateServices,
+      services: this.fargateServices(),
       cartsTableName: cartsTableName(config.appName),
       databaseInstanceIds: [this.catalogDatabase, this.ordersDatabase].flatMap((member) => member.instances.map((instance) => instance.ref)),
       regionImpairedAlarm: this.observability.regionImpairedAlarm,
       peersImpairedAlarm: this.observability.peersImpairedAlarm,
       detectionMinutes: this.observability.regionImpairedDetectionMinutes,
-      logKey: logsKey,
+      logKey: this.logsKey,
       logRetentionDays: config.logRetentionDays,
     });
+  }
 
+  private addRestoreAndReconcile(props: RegionalStackProps, dataKey: kms.IKey): RestoreAndReconcile {
+    const { config } = this;
     const memberTopology = new Map(this.globalDatabaseTopology(props).map((database) => [database.name, database]));
-    this.reconcile = new RestoreAndReconcile(this, 'RestoreAndReconcile', {
+    const reconcile = new RestoreAndReconcile(this, 'RestoreAndReconcile', {
       appName: config.appName,
-      regions: config.regions.map((other) => other.region),
-      vpc,
+      regions: this.regionNames(),
+      vpc: this.network.vpc,
       applicationSubnets: this.network.applicationSubnets,
       dataSubnets: this.network.dataSubnets,
       dataKey,
       serverAccessLogs: this.loadBalancer.accessLogBucket,
-      logKey: logsKey,
+      logKey: this.logsKey,
       logRetentionDays: config.logRetentionDays,
       notificationTopic: this.observability.topic,
       databases: [
@@ -263,13 +355,17 @@ export class RegionalStack extends Stack {
       }),
     });
     for (const member of [this.catalogDatabase, this.ordersDatabase]) {
-      member.allowFrom(this.reconcile, 'restore-and-reconcile comparison task');
+      member.allowFrom(reconcile, 'restore-and-reconcile comparison task');
     }
+    return reconcile;
+  }
 
-    this.runbooks = new RegionalRunbooks(this, 'Runbooks', {
+  private addRunbooks(props: RegionalStackProps): RegionalRunbooks {
+    const { config } = this;
+    return new RegionalRunbooks(this, 'Runbooks', {
       notificationTopic: this.observability.topic,
       appName: config.appName,
-      regions: config.regions.map((other) => other.region),
+      regions: this.regionNames(),
       routingMode: config.routingMode,
       topologyParameterName: topologyParameterName(config.appName),
       requireApproval: config.runbooks.requireApproval,
@@ -282,15 +378,15 @@ export class RegionalStack extends Stack {
       })),
       routingControlArns: [...props.recoveryControls.routingControls.values()].map((control) => control.attrRoutingControlArn),
       clusterArn: props.recoveryControls.clusterArn,
-      logKey: logsKey,
+      logKey: this.logsKey,
       logRetention: config.logRetentionDays as RetentionDays,
     });
+  }
 
-    this.publishTopology(props);
-
-    // Canaries in other Regions read this at run time: no deploy-time coupling between Regions.
+  /** Canaries in other Regions read this at run time: no deploy-time coupling between Regions. */
+  private publishStoreUrl(storeUrl: string): void {
     new ssm.StringParameter(this, 'StoreUrlParameter', {
-      parameterName: storeUrlParameterName(config.appName),
+      parameterName: storeUrlParameterName(this.config.appName),
       description: 'URL of this Region\'s store, reached directly (for canaries and operators)',
       stringValue: storeUrl,
     });
@@ -299,6 +395,21 @@ export class RegionalStack extends Stack {
       value: storeUrl,
       description: 'This Region\'s store, reached directly',
     });
+  }
+
+  private domainProps(): { domain?: { domainName: string; hostedZoneId: string } } {
+    const { domainName, hostedZoneId } = this.config;
+    return domainName !== undefined && hostedZoneId !== undefined ? { domain: { domainName, hostedZoneId } } : {};
+  }
+
+  private regionNames(): string[] {
+    return this.config.regions.map((other) => other.region);
+  }
+
+  private fargateServices(): Record<ServiceName, ecs.FargateService> {
+    return Object.fromEntries(
+      SERVICE_NAMES.map((name) => [name, this.services.services[name].service]),
+    ) as Record<ServiceName, ecs.FargateService>;
   }
 
   /** Both global databases with their members in every Region (deterministic names, so ARNs are known here). */

@@ -3,7 +3,7 @@
  * with the new primary after an unplanned Aurora global database failover.
  * See runbooks/reconcile/README.md for the CLI and the file formats.
  */
-export { reconcile, hasDifferences, resolveTuning, skipReason } from './reconcile';
+export { reconcile, hasDifferences, resolveTuning, planTable, schemaDrift, impossibleCounts } from './reconcile';
 export { parseConnectionUrl, describeTarget } from './url';
 export { ReconcileError, errorMessage } from './errors';
 export { tableFileName, REPORT_FILE, SUMMARY_FILE } from './output';
@@ -26,8 +26,10 @@ export type {
   ReconcileResult,
   ReportRow,
   ReportValue,
+  SchemaDrift,
   SideName,
   TableReport,
   TlsSpec,
   Tuning,
 } from './types';
+export type { TablePlan } from './reconcile';

@@ -21,10 +21,11 @@
  *   (utf8mb4_general_ci: 'a' = 'A'; PAD SPACE: 'a' = 'a ').
  */
 import * as fs from 'fs';
+import type { Connection as CoreConnection } from 'mysql2';
 import * as mysql from 'mysql2/promise';
 import type { KeyOrder } from './compare';
 import { ReconcileError, errorMessage } from './errors';
-import type { Checksum, ChunkBoundaries, KeyBound, KeyRange, Side, TableMeta } from './side';
+import type { Checksum, ChunkBoundaries, CountedRow, KeyBound, KeyRange, Side, TableMeta } from './side';
 import { EMPTY_CHECKSUM, bucketExpression, splitChunkRows } from './side';
 import { assertPlainName, mysqlHexLiteral, quoteMysql } from './sql';
 import type { ConnectionSpec, SideName } from './types';
@@ -36,7 +37,8 @@ type Family = 'int' | 'decimal' | 'string' | 'binary' | 'temporal' | 'other';
 type Decode = 'text' | 'hex' | 'bin';
 
 const FAMILIES: Record<string, Family> = {};
-for (const t of ['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint']) FAMILIES[t] = 'int';
+// YEAR: stored and compared as a number (its text is the 4-digit year), so the index serves ranges.
+for (const t of ['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'year']) FAMILIES[t] = 'int';
 for (const t of ['decimal', 'numeric']) FAMILIES[t] = 'decimal';
 for (const t of ['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext']) FAMILIES[t] = 'string';
 for (const t of [
@@ -260,7 +262,8 @@ export class MysqlSide implements Side {
     const byTable = new Map<string, TableMeta['columns'][number][]>();
     for (const [t, name, dataType, type, charset, collation] of cols) {
       const list = byTable.get(t ?? '') ?? [];
-      list.push({ name: name ?? '', dataType: (dataType ?? '').toLowerCase(), type: `${type ?? ''}${charset ? ` ${charset}` : ''}`, charset, collation });
+      // A collation name fixes the algorithm and its version (utf8mb4_0900_ai_ci, utf8mb4_uca1400_ai_ci…).
+      list.push({ name: name ?? '', dataType: (dataType ?? '').toLowerCase(), type: `${type ?? ''}${charset ? ` ${charset}` : ''}`, charset, collation, ordering: collation });
       byTable.set(t ?? '', list);
     }
     const keys = new Map<string, string[]>();
@@ -270,6 +273,32 @@ export class MysqlSide implements Side {
       keys.set(t ?? '', list);
     }
     return tables.map(([t]) => ({ name: t ?? '', columns: byTable.get(t ?? '') ?? [], primaryKey: keys.get(t ?? '') ?? [], partitioned: false }));
+  }
+
+  /**
+   * information_schema lists only tables (and columns) the user holds some privilege on,
+   * so a table nobody granted would vanish from the report. The listing is complete only
+   * with SELECT on the whole database (or globally); then every listed table is probed.
+   */
+  async readProblems(tables: readonly TableMeta[]): Promise<string[]> {
+    const problems: string[] = [];
+    const grants = await this.query(
+      `SELECT 'global' FROM information_schema.USER_PRIVILEGES WHERE PRIVILEGE_TYPE = 'SELECT'
+        UNION ALL SELECT 'database' FROM information_schema.SCHEMA_PRIVILEGES WHERE PRIVILEGE_TYPE = 'SELECT' AND TABLE_SCHEMA = DATABASE()`,
+    );
+    if (grants.length === 0) {
+      problems.push(
+        `the user has no SELECT privilege on the whole database ${this.database}, so tables it holds no privilege on are not even listed (GRANT SELECT ON ${quoteMysql(this.database)}.* to it)`,
+      );
+    }
+    for (const t of tables) {
+      try {
+        await this.raw(`SELECT ${t.columns.map((c) => quoteMysql(c.name)).join(', ') || '1'} FROM ${this.from(t)} LIMIT 0`);
+      } catch (err) {
+        problems.push(`${t.name} (${errorMessage(err).replace(/^\w+ database: /, '')})`);
+      }
+    }
+    return problems;
   }
 
   private from(table: TableMeta): string {
@@ -304,7 +333,8 @@ export class MysqlSide implements Side {
     for (const c of keyCols) {
       const fam = family(c.dataType);
       const q = quoteMysql(c.name);
-      if (fam === 'other') {
+      // Byte order when the sides' collations could not be proven equal (see TableMeta).
+      if (fam === 'other' || (fam === 'string' && table.byteOrderKeys === true)) {
         // No reliable natural order to bind against (ENUM sorts by index, FLOAT text is lossy): use the binary form.
         const b = `CAST(${valueExpr(c)} AS BINARY)`;
         rangeOrders.push(b);
@@ -344,7 +374,7 @@ export class MysqlSide implements Side {
       rangeOrders,
       rangeSelects,
       rangeDecode,
-      literals: keyCols.map((c) => literal(family(c.dataType), c.charset, c.collation, c.name)),
+      literals: keyCols.map((c) => literal(table.byteOrderKeys === true && family(c.dataType) === 'string' ? 'binary' : family(c.dataType), c.charset, c.collation, c.name)),
       values: table.columns.map(valueExpr),
       valueDecode: table.columns.map((c) => (family(c.dataType) === 'binary' ? 'bin' : 'text')),
       mergeSelects,
@@ -466,6 +496,41 @@ export class MysqlSide implements Side {
         after = key;
       }
       if (rows.length < pageSize) return;
+    }
+  }
+
+  async multisetChecksum(table: TableMeta): Promise<Checksum> {
+    const plan = this.plan(table);
+    const [[count, digest]] = await this.query(
+      `SELECT COUNT(*), CAST(COALESCE(SUM(CAST(CONV(LEFT(${plan.rowHash}, 16), 16, 10) AS UNSIGNED)), 0) AS CHAR) FROM ${plan.from}`,
+    );
+    return { count: Number(count), digest: digest ?? '0' };
+  }
+
+  async *streamMultiset(table: TableMeta, _pageSize: number): AsyncGenerator<CountedRow> {
+    const plan = this.plan(table);
+    if (this.failure) throw new ReconcileError(`${this.side} database connection lost: ${errorMessage(this.failure)}`);
+    // Streamed (the driver's row stream, read as consumed): the server sorts the table once.
+    // The promise wrapper keeps the callback connection (which can stream) as `connection`.
+    const core = (this.conn as unknown as { readonly connection: CoreConnection }).connection;
+    const stream = core
+      .query({
+        sql: `SELECT x.* FROM (SELECT ${plan.rowHash} AS h, COUNT(*) OVER w AS c, ROW_NUMBER() OVER w AS rn, ${plan.values.map((v, i) => `${v} AS v${i}`).join(', ')}
+                                 FROM ${plan.from} WINDOW w AS (PARTITION BY ${plan.rowHash})) x
+               WHERE x.rn = 1 ORDER BY CAST(x.h AS BINARY)`,
+        rowsAsArray: true,
+        typeCast: false,
+      })
+      .stream();
+    try {
+      for await (const raw of stream as AsyncIterable<(Buffer | null)[]>) {
+        const values = raw.slice(3).map((cell, i) => decodeCell(cell, plan.valueDecode[i]));
+        yield { hash: decodeCell(raw[0], 'text') ?? '', copies: Number(decodeCell(raw[1], 'text')), values };
+      }
+    } catch (err) {
+      throw new ReconcileError(`${this.side} database: ${errorMessage(err)}`);
+    } finally {
+      stream.destroy();
     }
   }
 

@@ -17,7 +17,7 @@ import { Client } from 'pg';
 import type { CustomTypesConfig } from 'pg';
 import type { KeyOrder } from './compare';
 import { ReconcileError, errorMessage } from './errors';
-import type { Checksum, ChunkBoundaries, ColumnMeta, KeyBound, KeyRange, Side, TableMeta } from './side';
+import type { Checksum, ChunkBoundaries, ColumnMeta, CountedRow, KeyBound, KeyRange, Side, TableMeta } from './side';
 import { EMPTY_CHECKSUM, bucketExpression, splitChunkRows } from './side';
 import { quotePg } from './sql';
 import type { ConnectionSpec, SideName } from './types';
@@ -42,7 +42,20 @@ const SESSION_SETTINGS = [
   'SET search_path TO pg_catalog',
   'SET statement_timeout TO 0',
   'SET idle_in_transaction_session_timeout TO 0',
+  // A policy that would hide rows from this user becomes an error instead (the report
+  // would otherwise call the hidden rows missing, or miss their changes).
+  'SET row_security TO off',
 ];
+
+/** pg_collation / pg_database fields that decide string order (names differ across versions). */
+const COLLATION_FIELDS = ['collprovider', 'collcollate', 'colliculocale', 'colllocale', 'collicurules', 'collisdeterministic'];
+const DATABASE_FIELDS = ['datlocprovider', 'datcollate', 'daticulocale', 'datlocale', 'daticurules'];
+
+/** A stable text of the fields that decide order, so two sides can be compared. */
+function orderingText(fields: Record<string, unknown>, names: readonly string[], version: string | null): string {
+  const parts = names.filter((n) => fields[n] !== undefined && fields[n] !== null).map((n) => `${n.replace(/^(coll|dat)/, '')}=${String(fields[n])}`);
+  return `${parts.join(' ')} version=${version ?? 'none'}`;
+}
 
 interface Plan {
   readonly from: string;
@@ -160,7 +173,8 @@ export class PostgresSide implements Side {
     const oids = `{${rels.map((r) => r[0]).join(',')}}`;
     const cols = await this.query(
       `SELECT a.attrelid::text, a.attname, format_type(a.atttypid, a.atttypmod), bt.typname::text,
-              CASE WHEN a.attcollation = 0 THEN NULL ELSE (SELECT cn.nspname || '.' || co.collname FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = a.attcollation) END
+              CASE WHEN a.attcollation = 0 THEN NULL ELSE (SELECT cn.nspname || '.' || co.collname FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = a.attcollation) END,
+              NULLIF(a.attcollation, 0)::text
          FROM pg_attribute a
          JOIN pg_type t ON t.oid = a.atttypid
          JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
@@ -177,10 +191,11 @@ export class PostgresSide implements Side {
         ORDER BY i.indrelid, k.ord`,
       [oids],
     );
+    const orderings = await this.orderings(cols.map((c) => c[5]));
     const columns = new Map<string, ColumnMeta[]>();
-    for (const [rel, name, type, base, collation] of cols) {
+    for (const [rel, name, type, base, collation, collOid] of cols) {
       const list = columns.get(rel ?? '') ?? [];
-      list.push({ name: name ?? '', type: type ?? '', dataType: base ?? '', collation, charset: null });
+      list.push({ name: name ?? '', type: type ?? '', dataType: base ?? '', collation, charset: null, ordering: collOid ? orderings.get(collOid) ?? null : null });
       columns.set(rel ?? '', list);
     }
     const keys = new Map<string, string[]>();
@@ -195,6 +210,48 @@ export class PostgresSide implements Side {
       primaryKey: keys.get(oid ?? '') ?? [],
       partitioned: kind === 'p',
     }));
+  }
+
+  /**
+   * Collation oid to what decides its order: provider, locale, rules, determinism and the
+   * version the server's library reports now. The database default ("pg_catalog.default"
+   * on both sides whatever it is) is resolved to the database's own locale settings.
+   */
+  private async orderings(oids: readonly (string | null)[]): Promise<Map<string, string>> {
+    const wanted = [...new Set(oids.filter((o): o is string => o !== null))];
+    const out = new Map<string, string>();
+    if (wanted.length === 0) return out;
+    const colls = await this.query(
+      `SELECT c.oid::text, to_jsonb(c)::text, pg_collation_actual_version(c.oid) FROM pg_collation c WHERE c.oid = ANY($1::oid[])`,
+      [`{${wanted.join(',')}}`],
+    );
+    // PostgreSQL 15+ can ask the library for the default collation's version; older ones recorded none.
+    const [[hasVersionFn]] = await this.query(`SELECT (to_regproc('pg_catalog.pg_database_collation_actual_version') IS NOT NULL)::text`);
+    const version = hasVersionFn === 'true' ? 'pg_database_collation_actual_version(d.oid)' : 'NULL::text';
+    const [db] = await this.query(`SELECT to_jsonb(d)::text, ${version} FROM pg_database d WHERE d.datname = current_database()`);
+    const dbFields = JSON.parse(db[0] ?? '{}') as Record<string, unknown>;
+    const dbOrdering = orderingText(dbFields, DATABASE_FIELDS, db[1]);
+    for (const [oid, json, version] of colls) {
+      const fields = JSON.parse(json ?? '{}') as Record<string, unknown>;
+      out.set(oid ?? '', fields.collprovider === 'd' ? `${dbOrdering} isdeterministic=true` : orderingText(fields, COLLATION_FIELDS, version));
+    }
+    return out;
+  }
+
+  async readProblems(tables: readonly TableMeta[]): Promise<string[]> {
+    const problems: string[] = [];
+    // A savepoint per probe: a failed statement must not end the snapshot transaction.
+    for (const t of tables) {
+      try {
+        await this.client.query('SAVEPOINT probe');
+        await this.client.query(`SELECT ${t.columns.map((c) => `t.${quotePg(c.name)}`).join(', ') || '1'} FROM ${this.fromClause(t)} LIMIT 0`);
+        await this.client.query('RELEASE SAVEPOINT probe');
+      } catch (err) {
+        problems.push(`${t.name} (${errorMessage(err)})`);
+        await this.client.query('ROLLBACK TO SAVEPOINT probe').catch(() => undefined);
+      }
+    }
+    return problems;
   }
 
   private fromClause(table: TableMeta): string {
@@ -232,10 +289,13 @@ export class PostgresSide implements Side {
         mergeOrders.push(`s.m${i} COLLATE "C"`);
       }
     });
+    // Byte order (the run could not prove both sides order the key the same way): ranges
+    // then agree by construction, at the price of sorting instead of an index scan.
+    const bytes = (c: ColumnMeta): boolean => table.byteOrderKeys === true && c.collation !== null;
     const plan: Plan = {
       from: this.fromClause(table),
-      keys: keyCols.map((c) => col(c.name)),
-      keyCasts: keyCols.map((c) => c.type),
+      keys: keyCols.map((c) => (bytes(c) ? `(${col(c.name)} COLLATE "C")` : col(c.name))),
+      keyCasts: keyCols.map((c) => (bytes(c) ? `${c.type} COLLATE "C"` : c.type)),
       keyIndexes,
       values: table.columns.map((c) => col(c.name)),
       mergeSelects,
@@ -355,6 +415,33 @@ export class PostgresSide implements Side {
         after = key;
       }
       if (rows.length < pageSize) return;
+    }
+  }
+
+  async multisetChecksum(table: TableMeta): Promise<Checksum> {
+    const plan = this.plan(table);
+    const [[count, digest]] = await this.query(`SELECT count(*), coalesce(sum(hashtextextended(ROW(${plan.values.join(', ')})::text, 0)), 0) FROM ${plan.from}`);
+    return { count: Number(count), digest: digest ?? '0' };
+  }
+
+  async *streamMultiset(table: TableMeta, pageSize: number): AsyncGenerator<CountedRow> {
+    const plan = this.plan(table);
+    const hash = `md5(ROW(${plan.values.join(', ')})::text)`;
+    // A cursor: the table is sorted once by the server and read page by page.
+    await this.query(
+      `DECLARE reconcile_multiset NO SCROLL CURSOR FOR
+       SELECT x.* FROM (SELECT ${hash} AS h, count(*) OVER w AS c, row_number() OVER w AS rn, ${plan.values.map((v, i) => `${v} AS v${i}`).join(', ')}
+                          FROM ${plan.from} WINDOW w AS (PARTITION BY ${hash})) x
+        WHERE x.rn = 1 ORDER BY x.h COLLATE "C"`,
+    );
+    try {
+      for (;;) {
+        const rows = await this.query(`FETCH FORWARD ${pageSize} FROM reconcile_multiset`);
+        for (const r of rows) yield { hash: r[0] ?? '', copies: Number(r[1]), values: r.slice(3) };
+        if (rows.length < pageSize) return;
+      }
+    } finally {
+      await this.query('CLOSE reconcile_multiset').catch(() => undefined);
     }
   }
 

@@ -7,14 +7,15 @@ import { ReconcileError, errorMessage } from './errors';
 import { MysqlSide } from './mysql';
 import { ReportWriter } from './output';
 import { PostgresSide } from './postgres';
-import type { Side, TableMeta } from './side';
+import { compareMultiset } from './multiset';
+import type { ColumnMeta, Side, TableMeta } from './side';
 import { renderSummary } from './summary';
 import { compareTable } from './table-compare';
 import type { TableCounts } from './table-compare';
-import type { ConnectionSpec, EngineName, ReconcileOptions, ReconcileReport, ReconcileResult, SideName, TableReport, Tuning } from './types';
+import type { ConnectionSpec, EngineName, ReconcileOptions, ReconcileReport, ReconcileResult, SchemaDrift, SideName, TableReport, Tuning } from './types';
 import { DEFAULT_TUNING, ENGINES } from './types';
 import { describeTarget, parseConnectionUrl } from './url';
-import type { RowShape } from './values';
+import type { Diff, RowShape } from './values';
 import { toDiffRecord } from './values';
 
 const TUNING_MINIMUM: Record<keyof Tuning, number> = { chunkSize: 1, leafRows: 1, maxSplit: 2, fetchSize: 1 };
@@ -49,44 +50,80 @@ async function openBoth(engine: EngineName, oldSpec: ConnectionSpec, newSpec: Co
 
 const list = (names: readonly string[]): string => names.join(', ');
 
-/** Why a table cannot be compared row by row, or null when it can. */
-export function skipReason(oldMeta: TableMeta | undefined, newMeta: TableMeta | undefined): string | null {
-  if (!newMeta) return 'table missing in new primary';
-  if (!oldMeta) return 'table missing in old primary';
-  const oldPk = oldMeta.primaryKey.length > 0;
-  const newPk = newMeta.primaryKey.length > 0;
-  if (!oldPk && !newPk) return 'no primary key';
-  if (!oldPk) return 'no primary key in old primary';
-  if (!newPk) return 'no primary key in new primary';
-  if (list(oldMeta.primaryKey) !== list(newMeta.primaryKey)) {
-    return `primary key differs: old (${list(oldMeta.primaryKey)}), new (${list(newMeta.primaryKey)})`;
-  }
+/** How one table is compared, decided from both sides' metadata. */
+export type TablePlan =
+  | { readonly mode: 'skip'; readonly reason: string }
+  | {
+      readonly mode: 'keyed' | 'multiset';
+      /** Both restricted to the shared columns, in the old side's column order. */
+      readonly old: TableMeta;
+      readonly new: TableMeta;
+      readonly drift: SchemaDrift | null;
+      readonly notes: readonly string[];
+    };
+
+/** Columns only one side has, and shared columns whose type differs. */
+export function schemaDrift(oldMeta: TableMeta, newMeta: TableMeta): SchemaDrift | null {
   const newCols = new Map(newMeta.columns.map((c) => [c.name, c]));
   const oldNames = new Set(oldMeta.columns.map((c) => c.name));
-  const onlyOld = oldMeta.columns.filter((c) => !newCols.has(c.name)).map((c) => c.name);
-  const onlyNew = newMeta.columns.filter((c) => !oldNames.has(c.name)).map((c) => c.name);
-  const typeDiffs = oldMeta.columns
-    .filter((c) => newCols.has(c.name) && newCols.get(c.name)?.type !== c.type)
-    .map((c) => `${c.name} (${c.type} vs ${newCols.get(c.name)?.type ?? ''})`);
-  if (onlyOld.length || onlyNew.length || typeDiffs.length) {
-    const parts: string[] = [];
-    if (onlyOld.length) parts.push(`only in old: ${list(onlyOld)}`);
-    if (onlyNew.length) parts.push(`only in new: ${list(onlyNew)}`);
-    if (typeDiffs.length) parts.push(`type differs: ${list(typeDiffs)}`);
-    return `columns differ: ${parts.join('; ')}`;
+  const onlyInOld = oldMeta.columns.filter((c) => !newCols.has(c.name)).map((c) => c.name);
+  const onlyInNew = newMeta.columns.filter((c) => !oldNames.has(c.name)).map((c) => c.name);
+  const retyped = oldMeta.columns.flatMap((c) => {
+    const n = newCols.get(c.name);
+    return n && n.type !== c.type ? [{ column: c.name, old: c.type, new: n.type }] : [];
+  });
+  return onlyInOld.length || onlyInNew.length || retyped.length ? { onlyInOld, onlyInNew, retyped } : null;
+}
+
+const ordering = (c: ColumnMeta | undefined): string | null => (c ? c.ordering ?? c.collation : null);
+
+/**
+ * Decides how a table is compared. Skipped only when there is nothing to compare (the
+ * table or every column is missing on one side). Schema drift: the shared columns are
+ * compared. Without the same primary key (and key order) on both sides: as multisets.
+ * Key columns whose ordering (collation, provider, version) is not proven equal: key
+ * ranges in byte order on both sides.
+ */
+export function planTable(oldMeta: TableMeta | undefined, newMeta: TableMeta | undefined, keyOrders?: (o: TableMeta, n: TableMeta) => boolean): TablePlan {
+  if (!newMeta) return { mode: 'skip', reason: 'table missing in new primary' };
+  if (!oldMeta) return { mode: 'skip', reason: 'table missing in old primary' };
+  const newCols = new Map(newMeta.columns.map((c) => [c.name, c]));
+  const shared = oldMeta.columns.filter((c) => newCols.has(c.name));
+  if (shared.length === 0) return { mode: 'skip', reason: 'no column in common' };
+  const drift = schemaDrift(oldMeta, newMeta);
+  const oldT: TableMeta = { ...oldMeta, columns: shared };
+  const newT: TableMeta = { ...newMeta, columns: shared.map((c) => newCols.get(c.name) as ColumnMeta) };
+  const notes: string[] = [];
+  const multiset = (why: string): TablePlan => ({ mode: 'multiset', old: oldT, new: newT, drift, notes: [...notes, `${why}: compared as a multiset of whole rows (shared columns)`] });
+  const oldPk = oldMeta.primaryKey;
+  const newPk = newMeta.primaryKey;
+  if (oldPk.length === 0 && newPk.length === 0) return multiset('no primary key');
+  if (oldPk.length === 0) return multiset('no primary key in old primary');
+  if (newPk.length === 0) return multiset('no primary key in new primary');
+  if (list(oldPk) !== list(newPk)) return multiset(`primary key differs: old (${list(oldPk)}), new (${list(newPk)})`);
+  const missingKey = oldPk.filter((k) => !newCols.has(k) || !shared.some((c) => c.name === k));
+  if (missingKey.length) return multiset(`key column ${list(missingKey)} not on both sides`);
+  if (keyOrders && !keyOrders(oldT, newT)) return multiset('primary key types sort differently');
+  const unproven = oldPk.filter((k) => ordering(oldT.columns.find((c) => c.name === k)) !== ordering(newCols.get(k)));
+  if (unproven.length) {
+    for (const k of unproven) {
+      notes.push(`key column ${k} may sort differently (old: ${ordering(oldT.columns.find((c) => c.name === k)) ?? 'none'}; new: ${ordering(newCols.get(k)) ?? 'none'}): key ranges compared in byte order, without the index`);
+    }
+    return { mode: 'keyed', old: { ...oldT, byteOrderKeys: true }, new: { ...newT, byteOrderKeys: true }, drift, notes };
   }
-  for (const k of oldMeta.primaryKey) {
-    const a = oldMeta.columns.find((c) => c.name === k)?.collation ?? null;
-    const b = newCols.get(k)?.collation ?? null;
-    // Ranges are evaluated in the key's collation on each side: it must be the same.
-    if (a !== b) return `collation of key column ${k} differs: old ${a ?? 'none'}, new ${b ?? 'none'}`;
-  }
+  return { mode: 'keyed', old: oldT, new: newT, drift, notes };
+}
+
+/** Counts no correct comparison can produce: the sides' key orders disagreed. */
+export function impossibleCounts(c: TableCounts): string | null {
+  if (c.missingInNew + c.changed > c.oldRows) return `missingInNew ${c.missingInNew} + changed ${c.changed} > ${c.oldRows} rows in the old database`;
+  if (c.onlyInNew + c.changed > c.newRows) return `onlyInNew ${c.onlyInNew} + changed ${c.changed} > ${c.newRows} rows in the new database`;
   return null;
 }
 
 export function hasDifferences(report: ReconcileReport): boolean {
   const t = report.totals;
-  return t.missingInNew + t.changed + t.onlyInNew > 0 || report.tables.some((x) => x.skipped !== null);
+  return t.missingInNew + t.changed + t.onlyInNew > 0 || report.tables.some((x) => x.skipped !== null || x.drift !== null);
 }
 
 /**
@@ -129,43 +166,53 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     }
     names.sort(compareCodePoints);
 
+    const oldMetas = names.flatMap((n) => oldByName.get(n) ?? []);
+    const newMetas = names.flatMap((n) => newByName.get(n) ?? []);
+    const [oldProblems, newProblems] = await Promise.all([oldSide.readProblems(oldMetas), newSide.readProblems(newMetas)]);
+    if (oldProblems.length || newProblems.length) {
+      const parts = [...(oldProblems.length ? [`old database: ${oldProblems.join('; ')}`] : []), ...(newProblems.length ? [`new database: ${newProblems.join('; ')}`] : [])];
+      throw new ReconcileError(`cannot read every table in full, so a report would be silently incomplete: ${parts.join(' | ')}`);
+    }
+
     let rowsCompared = 0;
     let differences = 0;
     const tables: TableReport[] = [];
+    const sameKeyOrders = (o: TableMeta, n: TableMeta): boolean => list(oldSide.keyOrders(o)) === list(newSide.keyOrders(n));
     for (const name of names) {
       const oldMeta = oldByName.get(name);
       const newMeta = newByName.get(name);
       const primaryKey = [...(oldMeta ?? newMeta)?.primaryKey ?? []];
-      const reason = skipReason(oldMeta, newMeta);
-      if (reason !== null || !oldMeta) {
+      const plan = planTable(oldMeta, newMeta, sameKeyOrders);
+      if (plan.mode === 'skip') {
         const [oldRows, newRows] = await Promise.all([oldMeta ? oldSide.countRows(oldMeta) : 0, newMeta ? newSide.countRows(newMeta) : 0]);
-        tables.push({ table: name, primaryKey, oldRows, newRows, missingInNew: 0, changed: 0, onlyInNew: 0, skipped: reason ?? 'table missing in old primary' });
+        tables.push({ table: name, primaryKey, oldRows, newRows, missingInNew: 0, changed: 0, onlyInNew: 0, skipped: plan.reason, drift: null, notes: [] });
         continue;
       }
-      // Both sides have the same columns and key (checked above): the old side's list is used for both.
+      const oldT = plan.old;
       const shape: RowShape = {
-        columns: oldMeta.columns.map((c) => c.name),
-        kinds: oldSide.valueKinds(oldMeta),
-        keyIndexes: oldMeta.primaryKey.map((k) => oldMeta.columns.findIndex((c) => c.name === k)),
+        columns: oldT.columns.map((c) => c.name),
+        kinds: oldSide.valueKinds(oldT),
+        keyIndexes: plan.mode === 'keyed' ? oldT.primaryKey.map((k) => oldT.columns.findIndex((c) => c.name === k)) : [],
       };
       const out = writer.table(name);
-      const counts: TableCounts = await compareTable({
-        oldSide,
-        newSide,
-        table: oldMeta,
-        tuning,
-        emit: async (diff) => {
-          differences += 1;
-          await out.write(toDiffRecord(shape, diff));
-        },
-        onRows: (rows) => {
-          rowsCompared += rows;
-          options.onProgress?.({ table: name, rowsCompared, differences });
-        },
-      }).catch((err: unknown) => {
+      const emit = async (diff: Diff): Promise<void> => {
+        differences += 1;
+        await out.write(toDiffRecord(shape, diff));
+      };
+      const onRows = (rows: number): void => {
+        rowsCompared += rows;
+        options.onProgress?.({ table: name, rowsCompared, differences });
+      };
+      const run =
+        plan.mode === 'keyed'
+          ? compareTable({ oldSide, newSide, table: oldT, newTable: plan.new, tuning, emit, onRows })
+          : compareMultiset({ oldSide, newSide, oldTable: oldT, newTable: plan.new, tuning, emit, onRows });
+      const counts: TableCounts = await run.catch((err: unknown) => {
         throw new ReconcileError(`table ${name}: ${errorMessage(err)}`);
       });
-      tables.push({ table: name, primaryKey, ...counts, skipped: null });
+      const impossible = impossibleCounts(counts);
+      if (impossible) throw new ReconcileError(`table ${name}: impossible counts (${impossible}); the databases disagree on key order, so no report is written`);
+      tables.push({ table: name, primaryKey: plan.mode === 'keyed' ? primaryKey : [], ...counts, skipped: null, drift: plan.drift, notes: plan.notes });
     }
 
     const oldDescription = `${oldSide.serverVersion} at ${describeTarget(oldSpec)}`;

@@ -22,6 +22,13 @@ export interface ColumnMeta {
   readonly collation: string | null;
   /** MySQL character set of the column, null otherwise. */
   readonly charset: string | null;
+  /**
+   * What decides the column's sort order, compared across sides before key ranges are
+   * trusted: PostgreSQL collation name, provider, locale, version and determinism
+   * (the database default resolved, never just "default"); MySQL the collation name.
+   * Absent: the collation alone.
+   */
+  readonly ordering?: string | null;
 }
 
 export interface TableMeta {
@@ -31,6 +38,19 @@ export interface TableMeta {
   readonly primaryKey: readonly string[];
   /** PostgreSQL: partitioned parent (read with its partitions) rather than a plain table (read ONLY). */
   readonly partitioned: boolean;
+  /**
+   * Key ranges in byte order rather than the key's collation (set by the run when the
+   * two sides' key orderings could not be proven equal): correct, but no index serves it.
+   */
+  readonly byteOrderKeys?: boolean;
+}
+
+/** One distinct row of a table without primary key, with its number of copies. */
+export interface CountedRow {
+  /** Hash of the row text: the order rows arrive in (code point order of this text). */
+  readonly hash: string;
+  readonly copies: number;
+  readonly values: readonly (string | null)[];
 }
 
 export type KeyBound = readonly string[];
@@ -77,6 +97,16 @@ export interface Side {
   /** Base tables of the schema with columns and primary keys. */
   listTables(): Promise<TableMeta[]>;
   countRows(table: TableMeta): Promise<number>;
+  /**
+   * Problems that would make a report silently incomplete: tables listed that cannot be
+   * read in full (no privilege, a row-level security policy), or (MySQL) a user whose
+   * listing may hide tables. Empty when every table can be read.
+   */
+  readProblems(tables: readonly TableMeta[]): Promise<string[]>;
+  /** Whole-table checksum of a table compared as a multiset (no primary key). */
+  multisetChecksum(table: TableMeta): Promise<Checksum>;
+  /** Distinct rows with their copy counts, ordered by `hash` (code point order). */
+  streamMultiset(table: TableMeta, pageSize: number): AsyncGenerator<CountedRow>;
   /** Per primary key column: how merge keys compare in JS. */
   keyOrders(table: TableMeta): KeyOrder[];
   /** Per column: how values are written to reports. */

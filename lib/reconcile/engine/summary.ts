@@ -25,13 +25,12 @@ function advice(reason: string): string {
     return 'The table (its DDL) did not reach the new primary. Recreate it there and copy all its rows from the old primary (pg_dump -t / mysqldump).';
   }
   if (reason.startsWith('table missing in old primary')) return 'The table was created on the new primary after the failover. Usually nothing to do.';
-  if (reason.startsWith('no primary key')) return 'Rows cannot be matched without a primary key. Compare this table manually (e.g. export both sides sorted on all columns and diff).';
-  return 'The schemas differ (DDL lost in the failover, or changed since). Align the schema and run the report again.';
+  return 'The two sides share no column: nothing can be compared. Align the schema and run the report again.';
 }
 
 function verdict(report: ReconcileReport, skipped: readonly TableReport[]): string {
   const t = report.totals;
-  if (t.missingInNew + t.changed + t.onlyInNew === 0 && skipped.length === 0) {
+  if (t.missingInNew + t.changed + t.onlyInNew === 0 && skipped.length === 0 && report.tables.every((x) => x.drift === null)) {
     return 'No differences: every table is identical in both databases.';
   }
   const parts = [
@@ -40,6 +39,8 @@ function verdict(report: ReconcileReport, skipped: readonly TableReport[]): stri
     `${plural(t.onlyInNew, 'row')} only in the new primary`,
   ];
   if (skipped.length) parts.push(`**${plural(skipped.length, 'table')} not compared** (see below)`);
+  const drifted = report.tables.filter((x) => x.drift !== null).length;
+  if (drifted) parts.push(`**${plural(drifted, 'table')} with different columns** (see below)`);
   return `${parts.join(', ')}.`;
 }
 
@@ -70,15 +71,40 @@ export function renderSummary(report: ReconcileReport, ctx: SummaryContext): str
 
   lines.push('## What each kind means and what to do', '');
   lines.push(
-    '- **missingInNew**: the row is in the old primary but not in the new one. It was committed before the failover and never replicated: a lost write. **Re-apply it** to the new primary (insert the `old` row), after checking it does not conflict with what happened since.',
+    '- **missingInNew**: the row is in the old primary but not in the new one. Two histories look exactly the same here: a write lost in the failover, ' +
+      'or a row **deleted on the new primary after the failover** (on purpose, by the application or an operator). This report alone cannot tell them apart: ' +
+      '**do not insert these rows back blindly**. Check each with the application owner (e.g. in the application\'s own audit trail), or run the report ' +
+      'three-way (`--base`, the new primary as of the failover time) which separates the two.',
     '- **changed**: the row is on both sides with different values. Either an update was lost in the failover (the `old` values are the newer ones) or the row was updated on the new primary after the failover (the `new` values are newer). **Review each one** with the application owner before overwriting anything.',
     '- **onlyInNew**: the row is only in the new primary. Normally it was written after the failover: **keep it**. (Rarely, it was deleted on the old primary and the delete was lost.)',
+    '- Tables without a primary key are compared as multisets of whole rows: each line carries `copies` (`old`, `new`), the number of identical copies on each side.',
     '',
   );
 
   if (skipped.length) {
     lines.push('## Tables not compared', '');
     for (const t of skipped) lines.push(`- ${code(t.table)}: ${t.skipped ?? ''}. ${advice(t.skipped ?? '')}`);
+    lines.push('');
+  }
+
+  const drifted = report.tables.filter((t) => t.drift !== null);
+  if (drifted.length) {
+    lines.push('## Tables with different columns', '', 'Only the columns both sides have were compared (retyped columns by their text values).', '');
+    for (const t of drifted) {
+      const d = t.drift;
+      if (!d) continue;
+      const parts: string[] = [];
+      if (d.onlyInOld.length) parts.push(`only in old: ${d.onlyInOld.map(code).join(', ')}`);
+      if (d.onlyInNew.length) parts.push(`only in new: ${d.onlyInNew.map(code).join(', ')}`);
+      if (d.retyped.length) parts.push(`type differs: ${d.retyped.map((r) => `${code(r.column)} (${r.old} → ${r.new})`).join(', ')}`);
+      lines.push(`- ${code(t.table)}: ${parts.join('; ')}`);
+    }
+    lines.push('');
+  }
+  const noted = report.tables.filter((t) => t.notes.length > 0);
+  if (noted.length) {
+    lines.push('## How tables were compared', '');
+    for (const t of noted) lines.push(`- ${code(t.table)}: ${t.notes.join('; ')}`);
     lines.push('');
   }
 

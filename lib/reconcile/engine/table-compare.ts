@@ -34,7 +34,10 @@ export interface TableCounts {
 export interface CompareContext {
   readonly oldSide: Side;
   readonly newSide: Side;
+  /** The table as the old side sees it (ranges and merge order come from here). */
   readonly table: TableMeta;
+  /** The table as the new side sees it (same key and shared columns; types may differ). Default: `table`. */
+  readonly newTable?: TableMeta;
   readonly tuning: Tuning;
   /** Receives every difference, in order; may apply back-pressure. */
   readonly emit: (diff: Diff) => Promise<void>;
@@ -49,9 +52,11 @@ function subRange(range: KeyRange, bounds: readonly KeyBound[], i: number): KeyR
 class TableComparer {
   readonly counts: TableCounts = { oldRows: 0, newRows: 0, missingInNew: 0, changed: 0, onlyInNew: 0 };
   private readonly orders: readonly KeyOrder[];
+  private readonly newTable: TableMeta;
 
   constructor(private readonly ctx: CompareContext) {
     this.orders = ctx.oldSide.keyOrders(ctx.table);
+    this.newTable = ctx.newTable ?? ctx.table;
   }
 
   private readonly compareRows = (a: Row, b: Row): number => a.bucket - b.bucket || compareKeys(this.orders, a.key, b.key);
@@ -71,7 +76,7 @@ class TableComparer {
     for (;;) {
       const { bounds, upper } = await oldSide.chunkBoundaries(table, lower, tuning.chunkSize, step);
       const range: KeyRange = { lower, upper };
-      const [bo, bn] = await Promise.all([oldSide.checksums(table, range, bounds), newSide.checksums(table, range, bounds)]);
+      const [bo, bn] = await Promise.all([oldSide.checksums(table, range, bounds), newSide.checksums(this.newTable, range, bounds)]);
       for (const c of bo) this.counts.oldRows += c.count;
       for (const c of bn) this.counts.newRows += c.count;
       await this.compareBuckets(range, bounds, bo, bn);
@@ -94,9 +99,9 @@ class TableComparer {
 
   /** Every row of the range is on one side only. */
   private async oneSided(range: KeyRange, fromOld: boolean): Promise<void> {
-    const side = fromOld ? this.ctx.oldSide : this.ctx.newSide;
+    const rows = fromOld ? this.ctx.oldSide.streamRange(this.ctx.table, range, this.ctx.tuning.fetchSize) : this.ctx.newSide.streamRange(this.newTable, range, this.ctx.tuning.fetchSize);
     let seen = 0;
-    for await (const row of side.streamRange(this.ctx.table, range, this.ctx.tuning.fetchSize)) {
+    for await (const row of rows) {
       await this.emit(fromOld ? { kind: 'missingInNew', old: row, new: null } : { kind: 'onlyInNew', old: null, new: row });
       if (++seen % this.ctx.tuning.fetchSize === 0) this.ctx.onRows(this.ctx.tuning.fetchSize);
     }
@@ -108,7 +113,7 @@ class TableComparer {
     const { oldSide, newSide, table } = this.ctx;
     const [oldRows, newRows] = await Promise.all([
       oldSide.fetchBuckets(table, range, bounds, buckets),
-      newSide.fetchBuckets(table, range, bounds, buckets),
+      newSide.fetchBuckets(this.newTable, range, bounds, buckets),
     ]);
     for await (const diff of mergeRows(fromArray(oldRows), fromArray(newRows), this.compareRows)) await this.emit(diff);
     this.ctx.onRows(rows);
@@ -120,9 +125,9 @@ class TableComparer {
     const count = fromNew ? cn.count : co.count;
     const parts = Math.min(tuning.maxSplit, Math.max(2, Math.ceil(count / tuning.leafRows)));
     const step = Math.ceil(count / parts);
-    const bounds = await (fromNew ? newSide : oldSide).splitBoundaries(table, range, step, count);
+    const bounds = await (fromNew ? newSide.splitBoundaries(this.newTable, range, step, count) : oldSide.splitBoundaries(table, range, step, count));
     if (bounds.length === 0) throw new Error(`internal: no split keys for a range of ${count} rows in ${table.name}`);
-    const [bo, bn] = await Promise.all([oldSide.checksums(table, range, bounds), newSide.checksums(table, range, bounds)]);
+    const [bo, bn] = await Promise.all([oldSide.checksums(table, range, bounds), newSide.checksums(this.newTable, range, bounds)]);
     await this.compareBuckets(range, bounds, bo, bn);
   }
 

@@ -27,6 +27,18 @@ export interface DiffRecord {
   readonly key: ReportRow;
   readonly old: ReportRow | null;
   readonly new: ReportRow | null;
+  /** Tables without a primary key (compared as multisets): copies of this row on each side. */
+  readonly copies?: { readonly old: number; readonly new: number };
+}
+
+/** Columns that differ between the sides; the shared columns are compared. */
+export interface SchemaDrift {
+  /** Columns only the old primary has (dropped or never created on the new one). */
+  readonly onlyInOld: readonly string[];
+  /** Columns only the new primary has (added after the failover, or lost DDL). */
+  readonly onlyInNew: readonly string[];
+  /** Shared columns whose type differs: compared by their text values. */
+  readonly retyped: readonly { readonly column: string; readonly old: string; readonly new: string }[];
 }
 
 export interface TableReport {
@@ -41,6 +53,10 @@ export interface TableReport {
   readonly onlyInNew: number;
   /** Why the table was not compared row by row, or null when it was. */
   readonly skipped: string | null;
+  /** Column differences between the sides (null when the columns are the same). */
+  readonly drift: SchemaDrift | null;
+  /** How the table was compared when not the usual way (no primary key, byte order, …). */
+  readonly notes: readonly string[];
 }
 
 export interface DiffTotals {

@@ -36,6 +36,8 @@ export interface Diff {
   readonly kind: DiffKind;
   readonly old: Row | null;
   readonly new: Row | null;
+  /** Tables without a primary key: copies of the row on each side (the difference is the count). */
+  readonly copies?: { readonly old: number; readonly new: number };
 }
 
 export function toReportValue(kind: ValueKind, text: string | null): ReportValue {
@@ -87,12 +89,14 @@ export function toDiffRecord(shape: RowShape, diff: Diff): DiffRecord {
     key: reportKey(shape, source.values),
     old: diff.old ? reportRow(shape, diff.old.values) : null,
     new: diff.new ? reportRow(shape, diff.new.values) : null,
+    ...(diff.copies ? { copies: { ...diff.copies } } : {}),
   };
 }
 
 /** One JSON line (with the trailing newline). */
 export function encodeDiffLine(record: DiffRecord): string {
-  return `${JSON.stringify({ kind: record.kind, key: record.key, old: record.old, new: record.new })}\n`;
+  const copies = record.copies ? { copies: record.copies } : {};
+  return `${JSON.stringify({ kind: record.kind, key: record.key, old: record.old, new: record.new, ...copies })}\n`;
 }
 
 /** Same values, column by column (text forms, so exact). */

@@ -46,7 +46,7 @@ function report(totals: ReconcileReport['totals'], skipped: string | null = null
   return {
     engine: 'postgres',
     generatedAt: '2026-01-01T00:00:00.000Z',
-    tables: [{ table: 'orders', primaryKey: ['id'], oldRows: 10, newRows: 9, missingInNew: totals.missingInNew, changed: totals.changed, onlyInNew: totals.onlyInNew, skipped }],
+    tables: [{ table: 'orders', primaryKey: ['id'], oldRows: 10, newRows: 9, missingInNew: totals.missingInNew, changed: totals.changed, onlyInNew: totals.onlyInNew, skipped, drift: null, notes: [] }],
     totals,
   };
 }

@@ -8,7 +8,7 @@ import { JsonlWriter, ReportWriter } from '../../../../lib/reconcile/engine/outp
 const report: ReconcileReport = {
   engine: 'postgres',
   generatedAt: '2024-01-01T00:00:00.000Z',
-  tables: [{ table: 'orders', primaryKey: ['id'], oldRows: 2, newRows: 1, missingInNew: 1, changed: 0, onlyInNew: 0, skipped: null }],
+  tables: [{ table: 'orders', primaryKey: ['id'], oldRows: 2, newRows: 1, missingInNew: 1, changed: 0, onlyInNew: 0, skipped: null, drift: null, notes: [] }],
   totals: { missingInNew: 1, changed: 0, onlyInNew: 0 },
 };
 
