@@ -40,6 +40,7 @@ export interface ProfileDefaults {
     serverlessMaxCapacity: number;
     readers: number;
     backupRetentionDays: number;
+    advancedInsights: boolean;
   };
   readonly loadBalancerDeletionProtection: boolean;
   readonly canaryIntervalMinutes: number;
@@ -72,6 +73,7 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, ProfileDefaults>> = {
       serverlessMaxCapacity: 4,
       readers: 0,
       backupRetentionDays: 7,
+      advancedInsights: false,
     },
     loadBalancerDeletionProtection: false,
     canaryIntervalMinutes: 30,
@@ -96,6 +98,7 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, ProfileDefaults>> = {
       serverlessMaxCapacity: 16,
       readers: 1,
       backupRetentionDays: 14,
+      advancedInsights: true,
     },
     loadBalancerDeletionProtection: true,
     canaryIntervalMinutes: 5,

@@ -464,7 +464,7 @@ function resolveDatabase(
   input: unknown,
   defaults: (typeof PROFILE_DEFAULTS)[Profile]['database'],
 ): PlatformConfig['database'] {
-  const db = check.object('database', input, ['instanceClass', 'serverlessMinCapacity', 'serverlessMaxCapacity', 'readers', 'backupRetentionDays']);
+  const db = check.object('database', input, ['instanceClass', 'serverlessMinCapacity', 'serverlessMaxCapacity', 'readers', 'backupRetentionDays', 'catalogRequireTls', 'advancedInsights']);
   let instanceClass = defaults.instanceClass;
   if (db?.instanceClass !== undefined) {
     // Global databases need memory-optimized classes or Serverless v2; burstable (t) classes are not supported.
@@ -485,6 +485,8 @@ function resolveDatabase(
     serverlessMaxCapacity,
     readers: check.integer('database.readers', db?.readers, 0, 15) ?? defaults.readers,
     backupRetentionDays: check.integer('database.backupRetentionDays', db?.backupRetentionDays, 1, 35) ?? defaults.backupRetentionDays,
+    catalogRequireTls: check.boolean('database.catalogRequireTls', db?.catalogRequireTls) ?? false,
+    advancedInsights: check.boolean('database.advancedInsights', db?.advancedInsights) ?? defaults.advancedInsights,
   };
 }
 
