@@ -251,6 +251,8 @@ describe.each(CONFIGURATIONS)('governance controls: %s', (_name, input) => {
       /^Runbooks(Preflight|Traffic|Databases|Report)/, // ARC data plane, RDS/DynamoDB/SSM control planes
       /^RestoreAndReconcile(FindSnapshot|CopySnapshot|Cleanup|Report)/, // RDS, ECS, S3 APIs; the comparison itself runs in the VPC (Fargate)
       /CustomResourceProvider|^AWS679f53fac002430cb0da5b7982bd2287/, // the CDK's deploy-time providers
+      /^RotationRedeployFunction/, // ECS and SSM in every Region: must roll the Regions that are up while one is impaired
+      /^InitialRoutingStateFunction/, // ARC cluster data plane, once at stack creation
     ];
 
     test('functions run in the VPC unless they call only AWS APIs; the database rotation functions are in it', () => {
