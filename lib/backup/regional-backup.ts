@@ -136,7 +136,14 @@ export class RegionalBackup extends Construct {
       ],
     });
     // The stores and the vault use the data key; the managed policies only cover AWS managed keys.
-    props.key.grant(role, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:CreateGrant', 'kms:DescribeKey');
+    props.key.grant(role, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:DescribeKey');
+    // Grants only for the AWS resources AWS Backup restores and copies (the governance control).
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'GrantsForAwsResourcesOnly',
+      actions: ['kms:CreateGrant'],
+      resources: [props.key.keyArn],
+      conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+    }));
     const reason = 'The service role policy AWS Backup documents for its own role; AWS keeps it in step with what AWS Backup protects (Aurora continuous backup, DynamoDB, copies, restore tests), so a hand-written copy would fall behind.';
     Validations.of(role).acknowledge(
       { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]', reason },

@@ -180,7 +180,7 @@ export class RestoreTests extends Construct {
       metric: new cloudwatch.MathExpression({
         expression: 'SUM([validation, restores, errors])',
         usingMetrics: {
-          validation: new cloudwatch.Metric({ namespace: platformMetricNamespace(props.appName), metricName: RESTORE_VALIDATION_METRIC, statistic: 'Sum', period }),
+          validation: new cloudwatch.Metric({ namespace: platformMetricNamespace(props.appName), metricName: RESTORE_VALIDATION_METRIC, dimensionsMap: { Region: Stack.of(this).region }, statistic: 'Sum', period }),
           restores: new cloudwatch.Metric({ namespace: 'AWS/Backup', metricName: 'NumberOfRestoreJobsFailed', dimensionsMap: { BackupVaultName: backupVaultName(props.appName) }, statistic: 'Sum', period }),
           errors: this.validator.metricErrors({ period, statistic: 'Sum' }),
         },

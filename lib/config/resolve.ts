@@ -514,7 +514,7 @@ function resolveDatabase(
 ): PlatformConfig['database'] {
   const db = check.object('database', input, [
     'instanceClass', 'serverlessMinCapacity', 'serverlessMaxCapacity', 'readers', 'backupRetentionDays', 'ordersRouting',
-    'catalogEngineVersion', 'ordersEngineVersion',
+    'catalogRequireTls', 'advancedInsights', 'catalogEngineVersion', 'ordersEngineVersion',
   ]);
   let instanceClass = defaults.instanceClass;
   if (db?.instanceClass !== undefined) {
@@ -537,6 +537,8 @@ function resolveDatabase(
     readers: check.integer('database.readers', db?.readers, 0, 15) ?? defaults.readers,
     backupRetentionDays: check.integer('database.backupRetentionDays', db?.backupRetentionDays, 1, 35) ?? defaults.backupRetentionDays,
     ordersRouting: check.oneOf('database.ordersRouting', db?.ordersRouting, ORDERS_ROUTINGS) ?? 'forwarding',
+    catalogRequireTls: check.boolean('database.catalogRequireTls', db?.catalogRequireTls) ?? false,
+    advancedInsights: check.boolean('database.advancedInsights', db?.advancedInsights) ?? defaults.advancedInsights,
     catalogEngineVersion: engineVersion(check, 'database.catalogEngineVersion', db?.catalogEngineVersion, CATALOG_ENGINE_VERSIONS) ?? DEFAULT_CATALOG_ENGINE_VERSION,
     ordersEngineVersion: engineVersion(check, 'database.ordersEngineVersion', db?.ordersEngineVersion, ORDERS_ENGINE_VERSIONS) ?? DEFAULT_ORDERS_ENGINE_VERSION,
   };

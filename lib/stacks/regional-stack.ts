@@ -120,6 +120,7 @@ export class RegionalStack extends Stack {
     const storeUrl = `${this.loadBalancer.protocol}://${this.loadBalancer.regionalHostName}`;
     this.observability = this.addObservability(props.recoveryControls, compute, data, storeUrl);
     redeploy?.failureAlarm.addAlarmAction(new cloudwatchActions.SnsAction(this.observability.pageTopic));
+    redeploy?.failureAlarm.addOkAction(new cloudwatchActions.SnsAction(this.observability.pageTopic));
     this.addFirewall();
     this.chaos = this.addChaos(compute);
     const { backup, restoreTests } = this.addBackup(dataKey);

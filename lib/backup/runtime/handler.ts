@@ -23,6 +23,7 @@ export function settingsFromEnvironment(env: NodeJS.ProcessEnv): ValidationSetti
     tolerancePercent: Number(required('TOLERANCE_PERCENT')),
     stores: JSON.parse(required('STORES')) as ValidatedStore[],
     metricNamespace: required('VALIDATION_METRIC_NAMESPACE'),
+    region: required('AWS_REGION'),
     sqlTimeoutMs: 30_000,
     // The function has 10 minutes; AWS Backup's calls and the report need the rest.
     budgetMs: 8 * 60_000,

@@ -68,7 +68,7 @@ describe.each([
       RetentionInDays: 90,
       KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('LogKey'), 'Arn'] },
     });
-    t.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Retain' });
+    t.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'RetainExceptOnCreate' });
     t.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
       LogDestinationConfigs: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:us-east-1:123456789012:log-group:aws-waf-logs-retail-us-east-1']] }],
       RedactedFields: [{ SingleHeader: { Name: 'cookie' } }],
