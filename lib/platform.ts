@@ -157,15 +157,6 @@ export function buildPlatform(app: Construct, config: PlatformConfig, options: P
     });
   }
 
-  // The CDK's own functions (custom-resource providers) log to encrypted groups with a retention.
-  const cdkFunctionLogs = (stack: Stack, key: kms.IKey) => encryptCdkFunctionLogs(stack, { key, retentionDays: config.logRetentionDays });
-  for (const stack of [globalData, trafficControl]) {
-    const purpose = stack === globalData ? 'global-data-logs' : 'traffic-control-logs';
-    cdkFunctionLogs(stack, new RegionalKey(stack, 'CdkFunctionLogsKey', { appName: config.appName, purpose, allowCloudWatchLogs: true }).key);
-  }
-  networks.forEach((stack) => cdkFunctionLogs(stack, stack.logsKey));
-  regional.forEach((stack) => cdkFunctionLogs(stack, stack.observability.key));
-
   // Optional: the plans reference every Region's services, so they deploy after all of them.
   const regionSwitch = config.regionSwitch === undefined ? undefined : new RegionSwitchStack(app, stackNames.regionSwitch(config.appName), {
     stackName: stackNames.regionSwitch(config.appName),
@@ -177,6 +168,16 @@ export function buildPlatform(app: Construct, config: PlatformConfig, options: P
     description: description('ARC Region switch plans (managed alternative to the runbooks)'),
     terminationProtection: config.profile === 'prod',
   });
+
+  // The CDK's own functions (custom-resource providers) log to encrypted groups with a retention;
+  // stacks without a logs key get one only if they hold such a function.
+  const cdkFunctionLogs = (stack: Stack, key: kms.IKey | (() => kms.IKey)) => encryptCdkFunctionLogs(stack, { key, retentionDays: config.logRetentionDays });
+  const ownKey = (stack: Stack, purpose: string) => () => new RegionalKey(stack, 'CdkFunctionLogsKey', { appName: config.appName, purpose, allowCloudWatchLogs: true }).key;
+  cdkFunctionLogs(globalData, ownKey(globalData, 'global-data-logs'));
+  cdkFunctionLogs(trafficControl, ownKey(trafficControl, 'traffic-control-logs'));
+  if (regionSwitch !== undefined) cdkFunctionLogs(regionSwitch, ownKey(regionSwitch, 'region-switch-logs'));
+  networks.forEach((stack) => cdkFunctionLogs(stack, stack.logsKey));
+  regional.forEach((stack) => cdkFunctionLogs(stack, stack.observability.key));
 
   const pipeline = config.pipeline === undefined || options.pipelineStage === true ? undefined : new PipelineStack(app, stackNames.pipeline(config.appName), {
     stackName: stackNames.pipeline(config.appName),

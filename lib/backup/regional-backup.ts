@@ -107,7 +107,7 @@ export class RegionalBackup extends Construct {
       backupVaultName: backupVaultName(props.appName),
       encryptionKey: props.key,
       // Recovery points outlive the stack; a deleted stack must not take the backups with it.
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       // Nobody deletes or shortens a recovery point by hand (ransomware, a wrong script); the plan's expiry still applies.
       blockRecoveryPointDeletion: true,
       ...(settings.vaultLock
@@ -136,7 +136,14 @@ export class RegionalBackup extends Construct {
       ],
     });
     // The stores and the vault use the data key; the managed policies only cover AWS managed keys.
-    props.key.grant(role, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:CreateGrant', 'kms:DescribeKey');
+    props.key.grant(role, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:DescribeKey');
+    // Grants only for the AWS resources AWS Backup restores and copies (the governance control).
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'GrantsForAwsResourcesOnly',
+      actions: ['kms:CreateGrant'],
+      resources: [props.key.keyArn],
+      conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+    }));
     const reason = 'The service role policy AWS Backup documents for its own role; AWS keeps it in step with what AWS Backup protects (Aurora continuous backup, DynamoDB, copies, restore tests), so a hand-written copy would fall behind.';
     Validations.of(role).acknowledge(
       { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]', reason },

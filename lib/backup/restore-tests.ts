@@ -1,3 +1,4 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as path from 'node:path';
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
@@ -106,6 +107,7 @@ export class RestoreTests extends Construct {
     const logGroup = new logs.LogGroup(this, 'ValidatorLogs', {
       retention: props.logRetentionDays as logs.RetentionDays,
       encryptionKey: props.logKey,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     const stores: ValidatedStore[] = [
       ...props.databases.map((db) => ({ name: db.name, kind: db.kind, sourceArn: db.arn, engine: db.engine, databaseName: db.databaseName, secretArn: db.secret.secretArn })),
@@ -121,7 +123,7 @@ export class RestoreTests extends Construct {
         RESTORE_TESTING_PLAN_NAME: planName,
         TOLERANCE_PERCENT: String(props.tolerancePercent),
         STORES: JSON.stringify(stores),
-        METRIC_NAMESPACE: platformMetricNamespace(props.appName),
+        VALIDATION_METRIC_NAMESPACE: platformMetricNamespace(props.appName),
       },
       vpc: { vpc: props.vpc, subnets: props.subnets, securityGroups: [securityGroup] },
     });
@@ -178,7 +180,7 @@ export class RestoreTests extends Construct {
       metric: new cloudwatch.MathExpression({
         expression: 'SUM([validation, restores, errors])',
         usingMetrics: {
-          validation: new cloudwatch.Metric({ namespace: platformMetricNamespace(props.appName), metricName: RESTORE_VALIDATION_METRIC, statistic: 'Sum', period }),
+          validation: new cloudwatch.Metric({ namespace: platformMetricNamespace(props.appName), metricName: RESTORE_VALIDATION_METRIC, dimensionsMap: { Region: Stack.of(this).region }, statistic: 'Sum', period }),
           restores: new cloudwatch.Metric({ namespace: 'AWS/Backup', metricName: 'NumberOfRestoreJobsFailed', dimensionsMap: { BackupVaultName: backupVaultName(props.appName) }, statistic: 'Sum', period }),
           errors: this.validator.metricErrors({ period, statistic: 'Sum' }),
         },

@@ -40,6 +40,7 @@ export interface ProfileDefaults {
     serverlessMaxCapacity: number;
     readers: number;
     backupRetentionDays: number;
+    advancedInsights: boolean;
   };
   readonly loadBalancerDeletionProtection: boolean;
   /** AWS Backup on by default, and how long daily snapshots are kept. */
@@ -74,6 +75,7 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, ProfileDefaults>> = {
       serverlessMaxCapacity: 4,
       readers: 0,
       backupRetentionDays: 7,
+      advancedInsights: false,
     },
     loadBalancerDeletionProtection: false,
     backup: { enabled: false, dailyRetentionDays: 7 },
@@ -99,6 +101,7 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, ProfileDefaults>> = {
       serverlessMaxCapacity: 16,
       readers: 1,
       backupRetentionDays: 14,
+      advancedInsights: true,
     },
     loadBalancerDeletionProtection: true,
     backup: { enabled: true, dailyRetentionDays: 35 },

@@ -499,7 +499,7 @@ function resolveDatabase(
   input: unknown,
   defaults: (typeof PROFILE_DEFAULTS)[Profile]['database'],
 ): PlatformConfig['database'] {
-  const db = check.object('database', input, ['instanceClass', 'serverlessMinCapacity', 'serverlessMaxCapacity', 'readers', 'backupRetentionDays', 'ordersRouting']);
+  const db = check.object('database', input, ['instanceClass', 'serverlessMinCapacity', 'serverlessMaxCapacity', 'readers', 'backupRetentionDays', 'ordersRouting', 'catalogRequireTls', 'advancedInsights']);
   let instanceClass = defaults.instanceClass;
   if (db?.instanceClass !== undefined) {
     // Global databases need memory-optimized classes or Serverless v2; burstable (t) classes are not supported.
@@ -521,6 +521,8 @@ function resolveDatabase(
     readers: check.integer('database.readers', db?.readers, 0, 15) ?? defaults.readers,
     backupRetentionDays: check.integer('database.backupRetentionDays', db?.backupRetentionDays, 1, 35) ?? defaults.backupRetentionDays,
     ordersRouting: check.oneOf('database.ordersRouting', db?.ordersRouting, ORDERS_ROUTINGS) ?? 'forwarding',
+    catalogRequireTls: check.boolean('database.catalogRequireTls', db?.catalogRequireTls) ?? false,
+    advancedInsights: check.boolean('database.advancedInsights', db?.advancedInsights) ?? defaults.advancedInsights,
   };
 }
 

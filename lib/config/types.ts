@@ -41,6 +41,14 @@ export interface DatabaseSizing {
   /** Reader instances in each cluster besides the writer (or, in a secondary, besides the first reader). */
   readonly readers: number;
   readonly backupRetentionDays: number;
+  /**
+   * Require TLS on the catalog (MySQL) cluster (`require_secure_transport`). Off by default: the
+   * catalog image's MySQL client (go-sql-driver/mysql, DSN without `tls=`) does not negotiate TLS.
+   * Orders (PostgreSQL) always requires it (`rds.force_ssl`).
+   */
+  readonly catalogRequireTls: boolean;
+  /** Database Insights advanced mode (Performance Insights kept 15 months); prod by default. */
+  readonly advancedInsights: boolean;
 }
 
 /**

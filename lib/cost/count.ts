@@ -120,6 +120,37 @@ function countFargate(templates: readonly CfnTemplate[], counts: Counts): void {
 }
 
 /** Every priced component of the templates, by price key. */
+/**
+ * Backup storage is usage-based: priced at an assumed size per store (docs/cost.md) — one full copy
+ * plus the daily changes kept for the rule's retention, in the vault and in every copy target.
+ */
+export const BACKUP_ASSUMPTIONS = { auroraGb: 10, dynamodbGb: 1, dailyChange: 0.02 } as const;
+
+/** The logical id a `{ Fn::GetAtt: [id, attribute] }` points at, in the same template. */
+function getAttTarget(value: unknown): string | undefined {
+  const getAtt = (value as { 'Fn::GetAtt'?: unknown } | undefined)?.['Fn::GetAtt'];
+  return Array.isArray(getAtt) && typeof getAtt[0] === 'string' ? getAtt[0] : undefined;
+}
+
+function countBackups(templates: readonly CfnTemplate[], counts: Counts): void {
+  for (const { resource, template } of resourcesOf(templates)) {
+    if (resource.Type !== 'AWS::Backup::BackupSelection') continue;
+    const selection = props(resource).BackupSelection as { Resources?: unknown[] } | undefined;
+    const planId = getAttTarget(props(resource).BackupPlanId);
+    const plan = planId !== undefined ? template.Resources?.[planId] : undefined;
+    const rules = ((plan?.Properties?.BackupPlan as { BackupPlanRule?: { Lifecycle?: { DeleteAfterDays?: unknown }; CopyActions?: unknown[] }[] } | undefined)?.BackupPlanRule) ?? [];
+    for (const rule of rules) {
+      const days = numberOf(rule.Lifecycle?.DeleteAfterDays ?? 0, 'backup rule DeleteAfterDays');
+      const copies = 1 + lengthOf(rule.CopyActions);
+      for (const arn of selection?.Resources ?? []) {
+        const dynamodb = JSON.stringify(arn).includes(':dynamodb:');
+        const size = dynamodb ? BACKUP_ASSUMPTIONS.dynamodbGb : BACKUP_ASSUMPTIONS.auroraGb;
+        add(counts, dynamodb ? 'backup-storage-dynamodb' : 'backup-storage-aurora', Math.round(size * (1 + BACKUP_ASSUMPTIONS.dailyChange * days) * copies * 100) / 100);
+      }
+    }
+  }
+}
+
 export function countComponents(templates: readonly CfnTemplate[], hoursPerMonth: number): Counts {
   const counts: Counts = new Map();
   let routingControls = 0;
@@ -220,6 +251,7 @@ export function countComponents(templates: readonly CfnTemplate[], hoursPerMonth
   }
   countAurora(templates, counts);
   countFargate(templates, counts);
+  countBackups(templates, counts);
   // Each publisher emits one RoutingControlOn series per control, plus its read-succeeded series.
   add(counts, 'custom-metric', routingStatePublishers * (routingControls + 1));
   return counts;

@@ -1,13 +1,15 @@
 import { ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { DatabaseSizing } from '../config/types';
+import { acknowledgeWildcardResources } from '../observability/nag';
 import type { DatabaseBinding } from '../services/bindings';
-import { memberClusterIdentifier, type EngineSpec } from './engines';
+import { memberClusterIdentifier, tlsParameters, type EngineSpec } from './engines';
 
 export interface AuroraMemberProps {
   readonly appName: string;
@@ -38,6 +40,9 @@ export interface AuroraMemberProps {
   /** Subnets of other Regions admitted over VPC peering, and who connects from there. */
   readonly remoteClients: { readonly cidrs: readonly string[]; readonly description: string };
 }
+
+/** Enhanced monitoring granularity (seconds). */
+export const ENHANCED_MONITORING_SECONDS = 60;
 
 /**
  * This Region's member of one Aurora global database: a cluster (L1, because a secondary must
@@ -86,11 +91,13 @@ export class AuroraMember extends Construct implements DatabaseBinding {
     const parameterGroup = new rds.CfnDBClusterParameterGroup(this, 'ClusterParameters', {
       description: `${spec.name} cluster parameters`,
       family: spec.parameterGroupFamily,
-      parameters: { ...spec.clusterParameters, ...(props.writeForwarding ? spec.writeForwardingParameters : {}) },
+      parameters: { ...spec.clusterParameters, ...tlsParameters(spec, sizing.catalogRequireTls), ...(props.writeForwarding ? spec.writeForwardingParameters : {}) },
     });
     parameterGroup.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
 
     const serverless = sizing.instanceClass === 'serverless';
+    // Database Insights advanced mode needs Performance Insights kept 15 months (465 days).
+    const insightsRetentionDays = sizing.advancedInsights ? 465 : 7;
     const primary = props.role === 'primary';
     this.cluster = new rds.CfnDBCluster(this, 'Cluster', {
       dbClusterIdentifier: this.clusterIdentifier,
@@ -118,6 +125,14 @@ export class AuroraMember extends Construct implements DatabaseBinding {
       enableIamDatabaseAuthentication: true,
       ...(props.writeForwarding ? { enableGlobalWriteForwarding: true, enableLocalWriteForwarding: true } : {}),
       enableCloudwatchLogsExports: [...spec.logExports],
+      ...(sizing.advancedInsights
+        ? {
+            databaseInsightsMode: 'advanced',
+            performanceInsightsEnabled: true,
+            performanceInsightsKmsKeyId: props.key.keyArn,
+            performanceInsightsRetentionPeriod: insightsRetentionDays,
+          }
+        : {}),
       ...(serverless
         ? { serverlessV2ScalingConfiguration: { minCapacity: sizing.serverlessMinCapacity, maxCapacity: sizing.serverlessMaxCapacity } }
         : {}),
@@ -130,6 +145,7 @@ export class AuroraMember extends Construct implements DatabaseBinding {
       });
     }
 
+    const monitoringRole = this.enhancedMonitoringRole();
     // A secondary needs at least one instance: it is the failover target.
     const instanceCount = 1 + sizing.readers;
     for (let index = 0; index < instanceCount; index += 1) {
@@ -138,10 +154,14 @@ export class AuroraMember extends Construct implements DatabaseBinding {
         dbInstanceClass: serverless ? 'db.serverless' : sizing.instanceClass,
         engine: spec.engine,
         publiclyAccessible: false,
+        // Off on purpose: Aurora does not apply automatic minor upgrades to global database
+        // members, and members must share one minor version; upgrades go through the global cluster.
         autoMinorVersionUpgrade: false,
         enablePerformanceInsights: true,
         performanceInsightsKmsKeyId: props.key.keyArn,
-        performanceInsightsRetentionPeriod: 7,
+        performanceInsightsRetentionPeriod: insightsRetentionDays,
+        monitoringInterval: ENHANCED_MONITORING_SECONDS,
+        monitoringRoleArn: monitoringRole.roleArn,
         caCertificateIdentifier: 'rds-ca-rsa2048-g1',
         promotionTier: index,
       });
@@ -179,6 +199,36 @@ export class AuroraMember extends Construct implements DatabaseBinding {
     for (const reader of this.readers) {
       reader.node.addDependency(...dependencies);
     }
+  }
+
+  /**
+   * The role RDS uses to publish enhanced monitoring (OS metrics every minute): what the AWS
+   * managed policy AmazonRDSEnhancedMonitoringRole allows, written out for the RDSOSMetrics log
+   * group only.
+   */
+  private enhancedMonitoringRole(): iam.Role {
+    const stack = Stack.of(this);
+    const metricsGroup = (streams: boolean) =>
+      stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: streams ? 'RDSOSMetrics:log-stream:*' : 'RDSOSMetrics', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const role = new iam.Role(this, 'MonitoringRole', {
+      assumedBy: new iam.ServicePrincipal('monitoring.rds.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
+      description: `Enhanced monitoring of the ${this.databaseName} database members`,
+    });
+    role.addToPolicy(new iam.PolicyStatement({
+      sid: 'EnhancedMonitoringLogGroup',
+      actions: ['logs:CreateLogGroup', 'logs:PutRetentionPolicy'],
+      resources: [metricsGroup(false)],
+    }));
+    role.addToPolicy(new iam.PolicyStatement({
+      sid: 'EnhancedMonitoringStreams',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams', 'logs:GetLogEvents'],
+      resources: [metricsGroup(true)],
+    }));
+    acknowledgeWildcardResources(role, [{
+      resource: metricsGroup(true),
+      reason: 'RDS names the enhanced monitoring streams after each instance\'s resource id, known only after creation; the pattern admits only streams of the RDSOSMetrics group.',
+    }]);
+    return role;
   }
 
   allowFrom(peer: ec2.IConnectable, description: string): void {

@@ -42,9 +42,6 @@ export const CATALOG_ENGINE: EngineSpec = {
     server_audit_events: 'CONNECT,QUERY_DCL,QUERY_DDL',
     slow_query_log: '1',
     long_query_time: '2',
-    // The catalog image's MySQL client does not negotiate TLS, so TLS cannot be required here;
-    // cross-Region traffic runs over VPC peering, which AWS encrypts between Regions.
-    require_secure_transport: 'OFF',
   },
   writeForwardingParameters: {},
 };
@@ -60,8 +57,6 @@ export const ORDERS_ENGINE: EngineSpec = {
   secretEngine: 'postgres',
   logExports: ['postgresql'],
   clusterParameters: {
-    // The orders image's JDBC driver negotiates TLS (sslmode=prefer); plaintext is refused.
-    'rds.force_ssl': '1',
     log_min_duration_statement: '2000',
   },
   writeForwardingParameters: {
@@ -70,6 +65,22 @@ export const ORDERS_ENGINE: EngineSpec = {
     'apg_write_forward.consistency_mode': 'SESSION',
   },
 };
+
+/**
+ * The cluster parameters that decide whether plaintext connections are refused.
+ * - orders (PostgreSQL): always `rds.force_ssl`; the orders image's JDBC driver negotiates TLS
+ *   (sslmode=prefer).
+ * - catalog (MySQL): `require_secure_transport` only when `requireCatalogTls`: the catalog image
+ *   (src/catalog/repository/repository.go, v1.6.2) opens `user:pass@tcp(host)/db?timeout=..&charset=..`
+ *   with go-sql-driver/mysql 1.8.1, whose `tls` DSN parameter defaults to false, so it never
+ *   negotiates TLS and would be refused. Cross-Region traffic runs over VPC peering, which AWS
+ *   encrypts between Regions.
+ */
+export function tlsParameters(spec: EngineSpec, requireCatalogTls: boolean): Record<string, string> {
+  return spec.engine === 'aurora-postgresql'
+    ? { 'rds.force_ssl': '1' }
+    : { require_secure_transport: requireCatalogTls ? 'ON' : 'OFF' };
+}
 
 export const ENGINES: readonly EngineSpec[] = [CATALOG_ENGINE, ORDERS_ENGINE];
 

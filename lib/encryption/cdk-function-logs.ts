@@ -5,8 +5,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
 
 export interface CdkFunctionLogsProps {
-  /** A key of the same stack whose policy admits CloudWatch Logs (`RegionalKey` with `allowCloudWatchLogs`). */
-  readonly key: kms.IKey;
+  /**
+   * A key of the same stack whose policy admits CloudWatch Logs (`RegionalKey` with
+   * `allowCloudWatchLogs`), or a function creating one: called only if the stack has such a
+   * function, so stacks without one get no key.
+   */
+  readonly key: kms.IKey | (() => kms.IKey);
   readonly retentionDays: number;
 }
 
@@ -36,10 +40,15 @@ function functionWithoutLogGroup(node: IConstruct): CfnResource | undefined {
  * resources there is safe: templates are rendered after validation.
  */
 export function encryptCdkFunctionLogs(stack: Stack, props: CdkFunctionLogsProps): void {
-  // References are resolved before validation: a key of another stack would stay unresolved.
-  if (Stack.of(props.key) !== stack) {
-    throw new Error(`encryptCdkFunctionLogs(${stack.stackName}): the key must belong to the same stack, got one of ${Stack.of(props.key).stackName}`);
-  }
+  let key: kms.IKey | undefined;
+  const stackKey = (): kms.IKey => {
+    key ??= typeof props.key === 'function' ? props.key() : props.key;
+    // References are resolved before validation: a key of another stack would stay unresolved.
+    if (Stack.of(key) !== stack) {
+      throw new Error(`encryptCdkFunctionLogs(${stack.stackName}): the key must belong to the same stack, got one of ${Stack.of(key).stackName}`);
+    }
+    return key;
+  };
   stack.node.addValidation({
     validate: () => {
       for (const node of stack.node.findAll()) {
@@ -49,8 +58,8 @@ export function encryptCdkFunctionLogs(stack: Stack, props: CdkFunctionLogsProps
         if (scope === undefined || scope.node.tryFindChild(LOG_GROUP_ID) !== undefined) continue;
         const logGroup = new logs.LogGroup(scope, LOG_GROUP_ID, {
           retention: props.retentionDays as logs.RetentionDays,
-          encryptionKey: props.key,
-          removalPolicy: RemovalPolicy.RETAIN,
+          encryptionKey: stackKey(),
+          removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         });
         fn.addPropertyOverride('LoggingConfig.LogGroup', logGroup.logGroupName);
       }

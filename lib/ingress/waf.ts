@@ -79,7 +79,7 @@ export class StoreFirewall extends Construct {
       logGroupName: names.logGroup,
       retention: props.logRetentionDays as logs.RetentionDays,
       encryptionKey: props.logKey,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     new wafv2.CfnLoggingConfiguration(this, 'Logging', {
       resourceArn: this.webAcl.attrArn,

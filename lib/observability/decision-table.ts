@@ -145,6 +145,12 @@ export const DECISION_TABLE: readonly AlarmDecision[] = [
     means: 'A restore test did not prove a backup usable: the restore job failed, or the restored store could not be read or its row count differs from the live one by more than backup.rowCountTolerancePercent.',
     action: 'Read the validation message on the restore job (AWS Backup, Restore testing); treat the backups of that store as unproven until a restore test passes.',
   },
+  {
+    alarm: 'rotation-redeploy-failed',
+    severity: 'page',
+    means: 'Services were not redeployed after a master secret rotation in at least one Region (the function in the Region that rotates the secrets failed at least once): tasks there still hold the old password, and every new database connection they open fails.',
+    action: "Read the rotation redeploy function's log (the regional stack's RotationRedeploy function, in the Region that rotates the secrets) for the Region and the error; once that Region answers, force a new deployment of catalog and orders there (`aws ecs update-service --force-new-deployment`). Until then its running tasks serve on their open connections only.",
+  },
 ];
 
 const PLACEHOLDER = /<(region|service|database)>/g;

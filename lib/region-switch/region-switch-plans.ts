@@ -139,7 +139,7 @@ export class RegionSwitchPlans extends Construct {
       versioned: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       // Execution reports are audit evidence: kept when the stack goes, expired by the lifecycle.
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       lifecycleRules: [{
         expiration: Duration.days(this.props.reportRetentionDays),
         noncurrentVersionExpiration: Duration.days(1),

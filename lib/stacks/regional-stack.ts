@@ -3,6 +3,7 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { SERVICE_NAMES, type PlatformConfig, type RegionPlan, type ServiceName } from '../config/types';
@@ -11,6 +12,8 @@ import { RegionalObservability } from '../observability/regional-observability';
 import { CheckoutCache } from '../cache/checkout-cache';
 import { AuroraMember } from '../data/aurora-member';
 import { MasterSecretRotation } from '../data/rotation/master-secret-rotation';
+import { RotationRedeploy, redeployTargetsParameterName } from '../data/rotation/redeploy/rotation-redeploy';
+import type { RedeployTargets } from '../data/rotation/redeploy/runtime/redeploy';
 import { LocalCartsReplica } from '../data/carts-table';
 import { CATALOG_ENGINE, ORDERS_ENGINE, cartsTableName, memberClusterIdentifier } from '../data/engines';
 import { memberRouting, type RoutedGroup } from '../data/routing';
@@ -101,9 +104,10 @@ export class RegionalStack extends Stack {
     const data = this.addDataStores(props.globalDatabases, dataKey);
     this.catalogDatabase = data.catalog;
     this.ordersDatabase = data.orders;
-    const rotations = this.addSecretRotation();
+    const { rotations, redeploy } = this.addSecretRotation();
     this.services = this.addServices(compute, data);
     this.startServicesAfterWhatTheyUse(compute, data, rotations);
+    this.publishRedeployTargets(compute);
     this.orderFirstStart();
     this.addPeakCapacity(data);
     const routing = this.addRouting(props.recoveryControls);
@@ -111,6 +115,8 @@ export class RegionalStack extends Stack {
 
     const storeUrl = `${this.loadBalancer.protocol}://${this.loadBalancer.regionalHostName}`;
     this.observability = this.addObservability(props.recoveryControls, compute, data, storeUrl);
+    redeploy?.failureAlarm.addAlarmAction(new cloudwatchActions.SnsAction(this.observability.pageTopic));
+    redeploy?.failureAlarm.addOkAction(new cloudwatchActions.SnsAction(this.observability.pageTopic));
     this.addFirewall();
     this.chaos = this.addChaos(compute);
     const { backup, restoreTests } = this.addBackup(dataKey);
@@ -192,10 +198,22 @@ export class RegionalStack extends Stack {
    * Master secrets rotate in the primary Region, where the secrets are writable; the function
    * sits in the application subnets, which every other Region's member admits over the peering
    * (it reaches the writer through the global writer endpoint, wherever the writer is).
+   * After every rotation the services that read the secret are redeployed in every Region; the
+   * redeploy exists before the first rotation, which runs when the schedule is created.
    */
-  private addSecretRotation(): Partial<Record<DatabaseName, MasterSecretRotation>> {
+  private addSecretRotation(): { rotations: Partial<Record<DatabaseName, MasterSecretRotation>>; redeploy?: RotationRedeploy } {
     const rotations: Partial<Record<DatabaseName, MasterSecretRotation>> = {};
-    if (!this.plan.isPrimary) return rotations;
+    if (!this.plan.isPrimary) return { rotations };
+    const redeploy = new RotationRedeploy(this, 'RotationRedeploy', {
+      appName: this.config.appName,
+      regions: this.regionNames(),
+      secrets: [
+        { secret: this.catalogDatabase.credentials, services: ['catalog'] },
+        { secret: this.ordersDatabase.credentials, services: ['orders'] },
+      ],
+      logKey: this.logsKey,
+      logRetentionDays: this.config.logRetentionDays,
+    });
     for (const [id, member, spec] of [
       ['CatalogSecretRotation', this.catalogDatabase, CATALOG_ENGINE],
       ['OrdersSecretRotation', this.ordersDatabase, ORDERS_ENGINE],
@@ -210,10 +228,23 @@ export class RegionalStack extends Stack {
       });
       member.allowFrom(rotation, `${spec.name} master secret rotation`);
       // The writer only: the readers wait for the services, which wait for the first rotation.
-      rotation.schedule.node.addDependency(member.writerInstance, member.securityGroup);
+      rotation.schedule.node.addDependency(member.writerInstance, member.securityGroup, redeploy);
       rotations[spec.name] = rotation;
     }
-    return rotations;
+    return { rotations, redeploy };
+  }
+
+  /** The cluster and services the primary Region's rotation redeploy restarts here (read at run time). */
+  private publishRedeployTargets(compute: ComputeCluster): void {
+    const targets: RedeployTargets = {
+      cluster: compute.cluster.clusterArn,
+      services: Object.fromEntries(Object.entries(this.services.services).map(([name, service]) => [name, service.service.serviceArn])),
+    };
+    new ssm.StringParameter(this, 'RedeployTargets', {
+      parameterName: redeployTargetsParameterName(this.config.appName),
+      description: 'Cluster and services of this Region, redeployed after a master secret rotation (JSON)',
+      stringValue: this.toJsonString(targets),
+    });
   }
 
   private addServices(compute: ComputeCluster, data: DataLayer): RetailServices {

@@ -22,7 +22,8 @@ export function settingsFromEnvironment(env: NodeJS.ProcessEnv): ValidationSetti
     restoreTestingPlanName: required('RESTORE_TESTING_PLAN_NAME'),
     tolerancePercent: Number(required('TOLERANCE_PERCENT')),
     stores: JSON.parse(required('STORES')) as ValidatedStore[],
-    metricNamespace: required('METRIC_NAMESPACE'),
+    metricNamespace: required('VALIDATION_METRIC_NAMESPACE'),
+    region: required('AWS_REGION'),
     sqlTimeoutMs: 30_000,
     // The function has 10 minutes; AWS Backup's calls and the report need the rest.
     budgetMs: 8 * 60_000,

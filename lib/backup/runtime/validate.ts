@@ -22,6 +22,8 @@ export interface ValidationSettings {
   readonly tolerancePercent: number;
   readonly stores: readonly ValidatedStore[];
   readonly metricNamespace: string;
+  /** The Region the function runs in: the metric's dimension, as every platform metric has one. */
+  readonly region: string;
   /** Per database statement and connect deadline. */
   readonly sqlTimeoutMs: number;
   /** The whole validation must end before the function's timeout. */
@@ -134,8 +136,8 @@ export async function validateRestoreJob(deps: ValidationDeps, settings: Validat
   await deps.backup.send(new PutRestoreValidationResultCommand({ RestoreJobId: restoreJobId, ValidationStatus: status, ValidationStatusMessage: reported }));
   await deps.cloudwatch.send(new PutMetricDataCommand({
     Namespace: settings.metricNamespace,
-    // No dimension: the alarm watches every store at once; the message on the restore job names the store.
-    MetricData: [{ MetricName: RESTORE_VALIDATION_METRIC, Value: status === 'FAILED' ? 1 : 0, Unit: 'Count' }],
+    // Region only: the alarm watches every store at once; the message on the restore job names the store.
+    MetricData: [{ MetricName: RESTORE_VALIDATION_METRIC, Dimensions: [{ Name: 'Region', Value: settings.region }], Value: status === 'FAILED' ? 1 : 0, Unit: 'Count' }],
   }));
   return { outcome: status, store: store?.name ?? 'unknown', message: reported };
 }

@@ -18,7 +18,7 @@ describe('AWS Backup in every Region that holds data (prod)', () => {
     const vaults = t.findResources('AWS::Backup::BackupVault');
     expect(Object.keys(vaults)).toHaveLength(1);
     const vault = Object.values(vaults)[0] as Resource & { DeletionPolicy: string };
-    expect(vault.DeletionPolicy).toBe('Retain');
+    expect(vault.DeletionPolicy).toBe('RetainExceptOnCreate');
     expect(vault.Properties.BackupVaultName).toBe('retail-backups');
     expect(flat(vault.Properties.EncryptionKeyArn)).toMatch(/ExportsOutputFnGetAttDataKey/);
     expect(flat(vault.Properties.AccessPolicy)).toContain('backup:DeleteRecoveryPoint');

@@ -20,6 +20,7 @@ const settings: ValidationSettings = {
     { name: 'carts', kind: 'dynamodb', sourceArn: CARTS_ARN },
   ],
   metricNamespace: 'Retail/Platform',
+  region: 'us-east-1',
   sqlTimeoutMs: 1_000,
   budgetMs: 60_000,
 };
@@ -56,7 +57,10 @@ function reported() {
 }
 
 function metricValue(): number | undefined {
-  return cloudwatch.commandCalls(PutMetricDataCommand)[0]?.args[0].input.MetricData?.[0]?.Value;
+  const datum = cloudwatch.commandCalls(PutMetricDataCommand)[0]?.args[0].input.MetricData?.[0];
+  // Published with the Region, the dimension the alarm reads.
+  expect(datum?.Dimensions).toEqual([{ Name: 'Region', Value: 'us-east-1' }]);
+  return datum?.Value;
 }
 
 beforeEach(() => {

@@ -1,5 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { platformTemplates } from '../../helpers/assemblies';
+import { resolveConfig } from '../../../lib/config/resolve';
+import { CATALOG_ENGINE, ORDERS_ENGINE, tlsParameters } from '../../../lib/data/engines';
 
 describe('Aurora global databases', () => {
   const platform = platformTemplates({ profile: 'prod', regions: ['us-east-1', 'us-west-2', 'eu-west-1'] });
@@ -85,5 +87,25 @@ describe('carts global table', () => {
   test('multi-Region strong consistency when the configuration qualifies', () => {
     const t = platformTemplates({ regions: ['us-east-1', 'us-east-2', 'us-west-2'], cartsConsistency: 'strong' }).globalData;
     t.hasResourceProperties('AWS::DynamoDB::GlobalTable', { MultiRegionConsistency: 'STRONG' });
+  });
+});
+
+describe('TLS switch of the catalog database', () => {
+  test('orders always forces TLS; catalog requires it only when database.catalogRequireTls is set', () => {
+    expect(tlsParameters(ORDERS_ENGINE, false)).toEqual({ 'rds.force_ssl': '1' });
+    expect(tlsParameters(CATALOG_ENGINE, false)).toEqual({ require_secure_transport: 'OFF' });
+    expect(tlsParameters(CATALOG_ENGINE, true)).toEqual({ require_secure_transport: 'ON' });
+  });
+
+  test('the switch is off unless configured, and must be a boolean', () => {
+    expect(resolveConfig({}).database.catalogRequireTls).toBe(false);
+    expect(resolveConfig({ database: { catalogRequireTls: true } }).database.catalogRequireTls).toBe(true);
+    expect(() => resolveConfig({ database: { catalogRequireTls: 'yes' } })).toThrow(/database\.catalogRequireTls/);
+  });
+
+  test('Database Insights advanced mode is on in prod, off in dev, and can be set either way', () => {
+    expect(resolveConfig({ profile: 'prod' }).database.advancedInsights).toBe(true);
+    expect(resolveConfig({}).database.advancedInsights).toBe(false);
+    expect(resolveConfig({ profile: 'prod', database: { advancedInsights: false } }).database.advancedInsights).toBe(false);
   });
 });

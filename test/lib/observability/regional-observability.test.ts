@@ -26,7 +26,15 @@ const PUBLISHED_DIMENSIONS: Readonly<Record<string, Readonly<Record<string, read
     RabbitMQMemUsed: [['Broker'], ['Broker', 'Node']],
     RabbitMQMemLimit: [['Broker'], ['Broker', 'Node']],
   },
-  'retail/Platform': { RoutingControlReadSucceeded: [['Region']] },
+  'retail/Platform': { RoutingControlReadSucceeded: [['Region']], RestoreValidationFailed: [['Region']] },
+  'AWS/Lambda': { Errors: [['FunctionName']] },
+  'AWS/Backup': {
+    NumberOfBackupJobsFailed: [['BackupVaultName']],
+    NumberOfBackupJobsAborted: [['BackupVaultName']],
+    NumberOfBackupJobsExpired: [['BackupVaultName']],
+    NumberOfCopyJobsFailed: [['BackupVaultName']],
+    NumberOfRestoreJobsFailed: [['BackupVaultName']],
+  },
 };
 
 function alarmProperties(resource: Resource): AlarmProperties {
@@ -51,7 +59,8 @@ describe.each(CONFIGURATIONS)('regional observability (%s)', (_name, input) => {
     each((t, region) => {
       const alarms = alarmsBySuffix(t, 'retail', region);
       // Front door 4, tasks 5, RPO lag 2, cache 2, broker 2, routing 1, canary-local, writer-health; per peer a canary and replication; the global canary.
-      expect(alarms.size).toBe(18 + 2 * (platform.regions.length - 1) + (platform.config.domainName !== undefined ? 1 : 0));
+      // With backup.enabled (prod): backup-jobs-failed, backup-copy-jobs-failed, restore-test-failed (lib/backup).
+      expect(alarms.size).toBe(18 + (region === platform.config.primaryRegion ? 1 : 0 /* rotation-redeploy-failed */) + 2 * (platform.regions.length - 1) + (platform.config.domainName !== undefined ? 1 : 0) + (platform.config.backup.restoreTests ? 3 : platform.config.backup.enabled ? 2 : 0));
       for (const [suffix, { alarm: resource }] of alarms) {
         const read = metricsRead(alarmProperties(resource));
         expect([suffix, read.length > 0]).toEqual([suffix, true]);
@@ -98,14 +107,19 @@ describe.each(CONFIGURATIONS)('regional observability (%s)', (_name, input) => {
     });
   });
 
-  test('only region-impaired and writer-health page', () => {
+  test('only region-impaired, writer-health and (where secrets rotate) rotation-redeploy-failed page', () => {
     each((t, region) => {
       const pageTopic = Object.keys(resources(t, 'AWS::SNS::Topic')).find((id) => id.startsWith('ObservabilityPageTopic'));
       const paging = [...Object.values(resources(t, 'AWS::CloudWatch::Alarm')), ...Object.values(resources(t, 'AWS::CloudWatch::CompositeAlarm'))]
         .filter((resource) => JSON.stringify(resource.Properties.AlarmActions) === JSON.stringify([{ Ref: pageTopic }]))
         .map((resource) => resource.Properties.AlarmName)
         .sort();
-      expect(paging).toEqual([`retail-${region}-region-impaired`, `retail-${region}-writer-health`]);
+      const rotatesSecrets = region === platform.config.primaryRegion;
+      expect(paging).toEqual([
+        `retail-${region}-region-impaired`,
+        ...(rotatesSecrets ? [`retail-${region}-rotation-redeploy-failed`] : []),
+        `retail-${region}-writer-health`,
+      ]);
     });
   });
 

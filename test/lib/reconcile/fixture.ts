@@ -83,7 +83,7 @@ export function build(options: BuildOptions = {}): Built {
         vpc: network.vpc,
         subnets: network.dataSubnets,
         key: dataKey,
-        sizing: { instanceClass: 'serverless', serverlessMinCapacity: 0.5, serverlessMaxCapacity: 4, readers: 0, backupRetentionDays: 7 },
+        sizing: { instanceClass: 'serverless', serverlessMinCapacity: 0.5, serverlessMaxCapacity: 4, readers: 0, backupRetentionDays: 7, catalogRequireTls: false, advancedInsights: false },
         serviceEndpoint: 'local-reader',
         writeForwarding: spec.name === 'orders',
         remoteClients: { cidrs: REGIONS.filter((r) => r !== region).flatMap((r) => PLANS[r].applicationSubnetCidrs), description: 'peered Regions' },

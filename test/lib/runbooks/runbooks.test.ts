@@ -263,7 +263,7 @@ describe('RegionalRunbooks', () => {
       }
       expect(used.size).toBe(4);
       template.allResources('AWS::Logs::LogGroup', {
-        DeletionPolicy: 'Retain',
+        DeletionPolicy: 'RetainExceptOnCreate',
         Properties: { RetentionInDays: 365 },
       });
     }

@@ -42,6 +42,11 @@ function target(value: unknown): string | undefined {
   return Array.isArray(getAtt) && typeof getAtt[0] === 'string' ? getAtt[0] : undefined;
 }
 
+/** A reference to a key of this platform: in this stack, or exported by another (the network stack's data key). */
+function isKeyReference(value: unknown): boolean {
+  return target(value) !== undefined || (typeof value === 'object' && value !== null && 'Fn::ImportValue' in value);
+}
+
 /** Key policy statements of a key in the same template (undefined when the key is imported). */
 function keyStatements(stack: StackTemplate, keyRef: unknown): Json[] | undefined {
   const id = target(keyRef);
@@ -156,7 +161,7 @@ describe.each(CONFIGURATIONS)('governance controls: %s', (_name, input) => {
             // Load balancer access logs and S3 server access logs are delivered only to SSE-S3 buckets.
             expect(byDefault).toEqual({ SSEAlgorithm: 'AES256' });
           } else {
-            expect({ stack: stack.name, id, algorithm: byDefault.SSEAlgorithm, key: target(byDefault.KMSMasterKeyID) !== undefined }).toEqual({ stack: stack.name, id, algorithm: 'aws:kms', key: true });
+            expect({ stack: stack.name, id, algorithm: byDefault.SSEAlgorithm, key: isKeyReference(byDefault.KMSMasterKeyID) }).toEqual({ stack: stack.name, id, algorithm: 'aws:kms', key: true });
           }
         }
       }
@@ -167,7 +172,7 @@ describe.each(CONFIGURATIONS)('governance controls: %s', (_name, input) => {
         const policies = ofType(stack, 'AWS::S3::BucketPolicy');
         for (const [id, props] of ofType(stack, 'AWS::S3::Bucket')) {
           const resource = resources(stack).find(([logicalId]) => logicalId === id)![1] as Resource & { DeletionPolicy?: string };
-          expect({ stack: stack.name, id, deletion: resource.DeletionPolicy }).toEqual({ stack: stack.name, id, deletion: 'Retain' });
+          expect({ stack: stack.name, id, deletion: resource.DeletionPolicy }).toEqual({ stack: stack.name, id, deletion: 'RetainExceptOnCreate' });
           expect(props.VersioningConfiguration).toEqual({ Status: 'Enabled' });
           expect(props.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
           expect(((props.LifecycleConfiguration as { Rules?: unknown[] } | undefined)?.Rules ?? []).length).toBeGreaterThan(0);
@@ -189,6 +194,93 @@ describe.each(CONFIGURATIONS)('governance controls: %s', (_name, input) => {
         for (const delivery of deliveries) {
           expect(delivery.Condition).toEqual({ ArnLike: { 'aws:SourceArn': expect.anything() }, StringEquals: { 'aws:SourceAccount': expect.anything() } });
         }
+      }
+    });
+  });
+  describe('Aurora', () => {
+    test('every instance: enhanced monitoring with its own role, Performance Insights encrypted; minor upgrades through the global cluster only', () => {
+      for (const stack of stacks) {
+        const roles = new Map(ofType(stack, 'AWS::IAM::Role'));
+        for (const [id, props] of ofType(stack, 'AWS::RDS::DBInstance')) {
+          expect({ stack: stack.name, id, interval: props.MonitoringInterval }).toEqual({ stack: stack.name, id, interval: 60 });
+          const role = roles.get(target(props.MonitoringRoleArn) ?? '');
+          expect(JSON.stringify(role?.AssumeRolePolicyDocument)).toContain('monitoring.rds.amazonaws.com');
+          expect(props.EnablePerformanceInsights).toBe(true);
+          expect(isKeyReference(props.PerformanceInsightsKMSKeyId)).toBe(true);
+          // Aurora applies no automatic minor upgrades to global database members (README security table).
+          expect(props.AutoMinorVersionUpgrade).toBe(false);
+        }
+      }
+    });
+
+    test('Database Insights advanced mode where the profile asks for it (prod), with 15 months of Performance Insights', () => {
+      const advanced = platformTemplates(input).config.database.advancedInsights;
+      for (const stack of stacks) {
+        for (const [id, props] of ofType(stack, 'AWS::RDS::DBCluster')) {
+          if (advanced) {
+            expect({ id, mode: props.DatabaseInsightsMode, retention: props.PerformanceInsightsRetentionPeriod }).toEqual({ id, mode: 'advanced', retention: 465 });
+          } else {
+            expect(props.DatabaseInsightsMode).toBeUndefined();
+          }
+        }
+      }
+    });
+
+    test('TLS: the orders parameter group forces it; the catalog one follows database.catalogRequireTls', () => {
+      const requireCatalogTls = platformTemplates(input).config.database.catalogRequireTls;
+      for (const stack of stacks) {
+        for (const [id, props] of ofType(stack, 'AWS::RDS::DBClusterParameterGroup')) {
+          const parameters = props.Parameters as Record<string, string>;
+          if (String(props.Family).startsWith('aurora-postgresql')) {
+            expect({ id, forceSsl: parameters['rds.force_ssl'] }).toEqual({ id, forceSsl: '1' });
+          } else if (!/reconcile/i.test(id)) {
+            expect({ id, secure: parameters.require_secure_transport }).toEqual({ id, secure: requireCatalogTls ? 'ON' : 'OFF' });
+          }
+        }
+      }
+    });
+  });
+  describe('Lambda and edge', () => {
+    /**
+     * Functions deliberately outside a VPC, each because it calls only AWS public APIs and must keep
+     * working when a Region's network is impaired (README security table). Anything else, and any
+     * function that reaches a database, must run in the VPC.
+     */
+    const OUTSIDE_VPC: readonly RegExp[] = [
+      /^ObservabilityRoutingStatePublisher/, // ARC data plane (routing control states)
+      /^Runbooks(Preflight|Traffic|Databases|Report)/, // ARC data plane, RDS/DynamoDB/SSM control planes
+      /^RestoreAndReconcile(FindSnapshot|CopySnapshot|Cleanup|Report)/, // RDS, ECS, S3 APIs; the comparison itself runs in the VPC (Fargate)
+      /CustomResourceProvider|^AWS679f53fac002430cb0da5b7982bd2287/, // the CDK's deploy-time providers
+      /^RotationRedeployFunction/, // ECS and SSM in every Region: must roll the Regions that are up while one is impaired
+      /^InitialRoutingStateFunction/, // ARC cluster data plane, once at stack creation
+    ];
+
+    test('functions run in the VPC unless they call only AWS APIs; the database rotation functions are in it', () => {
+      let inVpc = 0;
+      for (const stack of stacks) {
+        for (const [id, props] of ofType(stack, 'AWS::Lambda::Function')) {
+          if (props.VpcConfig !== undefined) {
+            inVpc += 1;
+            continue;
+          }
+          expect({ stack: stack.name, id, outsideVpcAllowed: OUTSIDE_VPC.some((pattern) => pattern.test(id)) }).toEqual({ stack: stack.name, id, outsideVpcAllowed: true });
+          expect(JSON.stringify(props.Environment ?? {})).not.toMatch(/Database(Cluster|Instance)|Endpoint\.Address|CheckoutCache|OrderEvents/);
+        }
+      }
+      const primary = stacks.find((stack) => stack.name.startsWith('retail-region-'))!;
+      expect(ofType(primary, 'AWS::Lambda::Function').filter(([id, props]) => /SecretRotation/.test(id) && props.VpcConfig !== undefined)).toHaveLength(2);
+      expect(inVpc).toBeGreaterThanOrEqual(2);
+    });
+
+    test('with a domain, HTTP on the load balancer only redirects to HTTPS', () => {
+      const withDomain = platformTemplates(input).config.domainName !== undefined;
+      for (const stack of stacks) {
+        for (const [id, props] of ofType(stack, 'AWS::ElasticLoadBalancingV2::Listener')) {
+          if (props.Protocol !== 'HTTP' || !withDomain) continue;
+          expect({ id, actions: props.DefaultActions }).toEqual({ id, actions: [{ Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' } }] });
+        }
+        const protocols = ofType(stack, 'AWS::ElasticLoadBalancingV2::Listener').map(([, props]) => props.Protocol);
+        if (withDomain && protocols.length > 0) expect(protocols).toContain('HTTPS');
       }
     });
   });

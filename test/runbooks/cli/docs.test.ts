@@ -4,6 +4,7 @@ import { parseCostArgs } from '../../../lib/cost/args';
 import { parseArgs } from '../../../runbooks/cli/args';
 import { EXIT } from '../../../runbooks/cli/errors';
 import { parseArgs as parseEngineArgs } from '../../../runbooks/reconcile/args';
+import { parseUndoArgs } from '../../../runbooks/undo/main';
 import { EXECUTION_ID } from './fixtures';
 
 /**
@@ -35,9 +36,13 @@ const SAMPLES: Readonly<Record<string, string>> = {
   '<dir>': './report',
   '<restored old writer URL>': 'postgres://user:pw@127.0.0.1:5432/orders',
   '<new writer URL>': 'postgres://user:pw@127.0.0.1:5433/orders',
+  '<db>': 'orders',
+  '<time>': '2026-12-02T07:59:00Z',
+  '<writer>': 'us-west-2',
+  '<secret-arn>': 'arn:aws:secretsmanager:us-west-2:123456789012:secret:orders-AbCdEf',
 };
 
-type Tool = 'runbook' | 'cost' | 'engine';
+type Tool = 'runbook' | 'cost' | 'engine' | 'undo';
 
 interface Quoted {
   readonly file: string;
@@ -46,7 +51,7 @@ interface Quoted {
   readonly argv: string[];
 }
 
-const START = /(?:npm run (?:-s |--silent )?(runbook|cost|reconcile)\b(?: --(?=\s|$))?|npx retail-(runbook)\b)/g;
+const START = /(?:npm run (?:-s |--silent )?(runbook|cost|reconcile|undo)\b(?: --(?=\s|$))?|npx retail-(runbook)\b)/g;
 
 /** Shell-like words: quotes group, `|`, `&&`, `;`, `>`, `#` end the command. */
 function words(text: string): string[] {
@@ -90,7 +95,7 @@ function quotedCommands(problems: string[]): Quoted[] {
     for (const snippet of snippets(readFileSync(join(root, file), 'utf8'))) {
       for (const match of snippet.matchAll(START)) {
         const name = match[1] ?? match[2];
-        const tool: Tool = name === 'runbook' ? 'runbook' : name === 'cost' ? 'cost' : 'engine';
+        const tool: Tool = name === 'runbook' ? 'runbook' : name === 'cost' ? 'cost' : name === 'undo' ? 'undo' : 'engine';
         const rest = snippet.slice((match.index ?? 0) + match[0].length);
         const nextStart = rest.search(START);
         const argv = words(nextStart === -1 ? rest : rest.slice(0, nextStart))
@@ -116,6 +121,10 @@ function parseWithTool(command: Quoted): void {
       return;
     case 'engine':
       parseEngineArgs(command.argv);
+      return;
+    case 'undo':
+      // The bare name (prose) is fine; a quoted invocation must parse.
+      if (command.argv.length > 0) parseUndoArgs(command.argv, new Date('2026-12-02T08:00:00Z'));
       return;
   }
 }

@@ -131,7 +131,7 @@ describe('MasterSecretRotation', () => {
   it('writes to its own encrypted log group with the retention, kept on stack deletion', () => {
     built.template.hasResource('AWS::Logs::LogGroup', {
       Properties: { KmsKeyId: { 'Fn::GetAtt': [logicalId(built, built.logKey), 'Arn'] }, RetentionInDays: 30 },
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
       UpdateReplacePolicy: 'Retain',
     });
   });
