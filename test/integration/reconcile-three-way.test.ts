@@ -148,3 +148,25 @@ describe.each(['postgres', 'mysql'] as const)('%s: three-way verdict with --base
     expect(summary).not.toContain('## Three-way verdict');
   });
 });
+
+describe('postgres: three-way with keys compared in byte order (collations differ between old and new)', () => {
+  it('looks the keys up in the base by its own collation and classifies them', async () => {
+    const info = server('postgres');
+    const urls: Record<'old' | 'base' | 'new', string> = { old: '', base: '', new: '' };
+    const rows = "INSERT INTO k VALUES ('a', 1), ('B', 1), ('é', 1)";
+    for (const [side, ddl, own] of [
+      ['old', 'CREATE TABLE k (code text COLLATE "C" PRIMARY KEY, v int)', ["INSERT INTO k VALUES ('c', 1)", "UPDATE k SET v = 2 WHERE code = 'é'"]],
+      ['base', 'CREATE TABLE k (code text PRIMARY KEY, v int)', []],
+      ['new', 'CREATE TABLE k (code text PRIMARY KEY, v int)', ["DELETE FROM k WHERE code = 'a'"]],
+    ] as const) {
+      const db = `three_way_bytes_${side}`;
+      await recreateDatabase(info, db);
+      await adminExec(info, [ddl, rows, ...own], db);
+      urls[side] = serverUrl(info, db);
+    }
+    const outDir = tempDir();
+    const result = await reconcile({ engine: 'postgres', old: urls.old, new: urls.new, base: urls.base, outDir });
+    expect(result.report.tables[0].notes.join(' ')).toContain('byte order');
+    expect(classes(outDir, 'k.jsonl')).toEqual(['changed:lostInFailover:é', 'missingInNew:changedAfterFailover:a', 'missingInNew:lostInFailover:c']);
+  });
+});

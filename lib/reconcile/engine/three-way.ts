@@ -103,6 +103,8 @@ export function planBaseTable(side: Side, compared: TableMeta, baseMeta: TableMe
   const cols = new Map(baseMeta.columns.map((c) => [c.name, c]));
   const missing = compared.columns.filter((c) => !cols.has(c.name)).map((c) => c.name);
   if (missing.length) return `column ${missing.join(', ')} missing in the base database`;
-  const table: TableMeta = { ...baseMeta, columns: compared.columns.map((c) => cols.get(c.name) as TableMeta['columns'][number]), byteOrderKeys: compared.byteOrderKeys };
+  // Looked up in the base's own key collation (index-served, even when old and new are
+  // compared in byte order); the exact-text match in flush() keeps only the same key.
+  const table: TableMeta = { ...baseMeta, columns: compared.columns.map((c) => cols.get(c.name) as TableMeta['columns'][number]), byteOrderKeys: false };
   return { side, table, keyIndexes: compared.primaryKey.map((k) => compared.columns.findIndex((c) => c.name === k)) };
 }
