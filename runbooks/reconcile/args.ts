@@ -1,7 +1,7 @@
 /**
  * Command-line arguments of `npm run reconcile`:
  *   --engine <postgres|mysql> --old <url> --new <url> --out <dir>
- *   [--tables a,b] [--schema s] [--quiet] [--chunk-size N]
+ *   [--base <url>] [--tables a,b] [--schema s] [--quiet] [--chunk-size N]
  * Both `--flag value` and `--flag=value` are accepted. Every mistake is a UsageError
  * naming the flag and the value.
  */
@@ -19,6 +19,8 @@ export interface CliOptions {
   readonly engine: EngineName;
   readonly old: string;
   readonly new: string;
+  /** The new primary as of the failover time: turns on the three-way verdict. */
+  readonly base?: string;
   readonly out: string;
   readonly tables?: readonly string[];
   readonly schema?: string;
@@ -28,12 +30,14 @@ export interface CliOptions {
 
 export type ParsedArgs = { readonly kind: 'run'; readonly options: CliOptions } | { readonly kind: 'help' };
 
-export const USAGE = `usage: npm run --silent reconcile -- --engine <postgres|mysql> --old <url> --new <url> --out <dir> [--tables a,b] [--schema s] [--quiet] [--chunk-size N]
+export const USAGE = `usage: npm run --silent reconcile -- --engine <postgres|mysql> --old <url> --new <url> --out <dir> [--base <url>] [--tables a,b] [--schema s] [--quiet] [--chunk-size N]
 
   --engine      postgres or mysql (MySQL 8.0+ / MariaDB 10.2+)
   --old         URL of the restored old primary, e.g. postgres://user:pw@host:5432/db?sslmode=verify-full&sslrootcert=ca.pem
   --new         URL of the new primary, e.g. mysql://user:pw@host:3306/db?ssl-mode=VERIFY_IDENTITY&ssl-ca=ca.pem
   --out         output directory (report.json, summary.md, <table>.jsonl)
+  --base        URL of the new primary as it was at the failover time (e.g. a point-in-time restore):
+                classifies each difference as lost in the failover, changed/deleted after it, or both
   --tables      only these tables (comma-separated names without schema)
   --schema      PostgreSQL schema (default public); with mysql the URL's database is the schema
   --quiet       no progress on stderr
@@ -41,7 +45,7 @@ export const USAGE = `usage: npm run --silent reconcile -- --engine <postgres|my
 
 exit code: 0 no differences, 1 differences (or tables not compared), 2 error`;
 
-const VALUE_FLAGS = ['--engine', '--old', '--new', '--out', '--tables', '--schema', '--chunk-size'] as const;
+const VALUE_FLAGS = ['--engine', '--old', '--new', '--base', '--out', '--tables', '--schema', '--chunk-size'] as const;
 type ValueFlag = (typeof VALUE_FLAGS)[number];
 
 function isValueFlag(flag: string): flag is ValueFlag {
@@ -91,6 +95,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   // parses them again (with the password fallbacks from the environment).
   parseConnectionUrl(engine, oldUrl, '--old');
   parseConnectionUrl(engine, newUrl, '--new');
+  const baseUrl = values.get('--base');
+  if (baseUrl !== undefined) parseConnectionUrl(engine, baseUrl, '--base');
 
   let tables: string[] | undefined;
   const tablesValue = values.get('--tables');
@@ -125,6 +131,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       new: newUrl,
       out: values.get('--out') ?? '',
       quiet,
+      ...(baseUrl !== undefined ? { base: baseUrl } : {}),
       ...(tables ? { tables } : {}),
       ...(schema !== undefined ? { schema } : {}),
       ...(chunkSize !== undefined ? { chunkSize } : {}),

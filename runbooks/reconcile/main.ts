@@ -33,6 +33,7 @@ function finalLine(result: ReconcileResult, seconds: number, outDir: string): st
   return (
     `reconcile: done in ${seconds.toFixed(1)} s, ${formatCount(rows)} rows in ${result.report.tables.length} tables: ` +
     `${t.missingInNew} missingInNew, ${t.changed} changed, ${t.onlyInNew} onlyInNew, ${skipped} tables not compared; ` +
+    (t.classes ? `three-way: ${t.classes.lostInFailover} lost in the failover, ${t.classes.changedAfterFailover} changed after it, ${t.classes.both} both, ${t.classes.unclassified} unclassified; ` : '') +
     `report: ${path.join(outDir, 'report.json')}`
   );
 }
@@ -50,6 +51,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       engine: o.engine,
       old: o.old,
       new: o.new,
+      ...(o.base !== undefined ? { base: o.base } : {}),
       outDir: o.out,
       env: io.env,
       ...(o.tables ? { tables: o.tables } : {}),

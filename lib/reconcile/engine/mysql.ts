@@ -107,6 +107,9 @@ interface Plan {
   readonly rangeSelects: readonly string[];
   readonly rangeDecode: readonly Decode[];
   readonly literals: readonly ((value: string) => string)[];
+  /** Per key column: its report text form (Row.values) to the form `literals` take. */
+  readonly boundForms: readonly ((value: string) => string)[];
+  readonly keyIndexes: readonly number[];
   readonly values: readonly string[];
   readonly valueDecode: readonly Decode[];
   readonly mergeSelects: readonly string[];
@@ -374,6 +377,12 @@ export class MysqlSide implements Side {
       rangeOrders,
       rangeSelects,
       rangeDecode,
+      boundForms: rangeDecode.map((d, i) => {
+        if (d === 'text') return (v: string): string => v;
+        // Binary columns: values are `\x`+hex, bounds plain hex; CAST(… AS BINARY) bounds: hex of the text.
+        return family(keyCols[i].dataType) === 'binary' ? (v: string): string => v.replace(/^\\x/, '') : (v: string): string => Buffer.from(v, 'utf8').toString('hex');
+      }),
+      keyIndexes: keyCols.map((c) => table.columns.indexOf(c)),
       literals: keyCols.map((c) => literal(table.byteOrderKeys === true && family(c.dataType) === 'string' ? 'binary' : family(c.dataType), c.charset, c.collation, c.name)),
       values: table.columns.map(valueExpr),
       valueDecode: table.columns.map((c) => (family(c.dataType) === 'binary' ? 'bin' : 'text')),
@@ -497,6 +506,15 @@ export class MysqlSide implements Side {
       }
       if (rows.length < pageSize) return;
     }
+  }
+
+  async lookupRows(table: TableMeta, keys: readonly KeyBound[]): Promise<Row[]> {
+    if (keys.length === 0) return [];
+    const plan = this.plan(table);
+    // OR of key equalities: the range optimizer turns it into primary key lookups.
+    const match = (k: KeyBound): string => `(${k.map((v, i) => `${plan.rangeOrders[i]} = ${plan.literals[i](plan.boundForms[i](v))}`).join(' AND ')})`;
+    const rows = await this.query(`SELECT ${plan.values.join(', ')} FROM ${plan.from} WHERE ${keys.map(match).join(' OR ')}`, plan.valueDecode);
+    return rows.map((values) => ({ bucket: 0, key: plan.keyIndexes.map((i) => values[i] ?? ''), values }));
   }
 
   async sampleRowBytes(table: TableMeta): Promise<number> {

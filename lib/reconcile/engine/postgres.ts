@@ -418,6 +418,17 @@ export class PostgresSide implements Side {
     }
   }
 
+  async lookupRows(table: TableMeta, keys: readonly KeyBound[]): Promise<Row[]> {
+    if (keys.length === 0) return [];
+    const plan = this.plan(table);
+    const params = new Params();
+    // Values in their text output form cast back to the column type: an index lookup per key.
+    const tuples = keys.map((k) => `(${k.map((v, i) => params.add(v, plan.keyCasts[i])).join(', ')})`);
+    const lhs = plan.keys.length === 1 ? plan.keys[0] : `(${plan.keys.join(', ')})`;
+    const rows = await this.query(`SELECT ${plan.values.join(', ')} FROM ${plan.from} WHERE ${lhs} IN (${tuples.join(', ')})`, params.values);
+    return rows.map((values) => ({ bucket: 0, key: plan.keyIndexes.map((i) => values[i] ?? ''), values }));
+  }
+
   async sampleRowBytes(table: TableMeta): Promise<number> {
     const plan = this.plan(table);
     const [[bytes]] = await this.query(`SELECT coalesce(max(octet_length(s::text)), 0) FROM (SELECT ${plan.values.join(', ')} FROM ${plan.from} LIMIT 200) s`);

@@ -11,9 +11,10 @@ import { compareMultiset } from './multiset';
 import type { ColumnMeta, Side, TableMeta } from './side';
 import { renderSummary } from './summary';
 import { compareTable } from './table-compare';
+import { BaseClassifier, emptyClassCounts, planBaseTable } from './three-way';
 import type { TableCounts } from './table-compare';
-import type { ConnectionSpec, EngineName, ReconcileOptions, ReconcileReport, ReconcileResult, SchemaDrift, SideName, TableReport, Tuning } from './types';
-import { DEFAULT_TUNING, ENGINES } from './types';
+import type { ClassCounts, ConnectionSpec, EngineName, ReconcileOptions, ReconcileReport, ReconcileResult, SchemaDrift, SideName, TableReport, Tuning } from './types';
+import { DEFAULT_TUNING, DIFF_CLASSES, ENGINES } from './types';
 import { describeTarget, parseConnectionUrl } from './url';
 import type { Diff, RowShape } from './values';
 import { toDiffRecord } from './values';
@@ -39,14 +40,21 @@ async function openSide(engine: EngineName, side: SideName, spec: ConnectionSpec
   return engine === 'postgres' ? PostgresSide.open(side, spec, schema) : MysqlSide.open(side, spec);
 }
 
-/** Opens both snapshots; if one fails, the other is closed again. */
-async function openBoth(engine: EngineName, oldSpec: ConnectionSpec, newSpec: ConnectionSpec, schema: string): Promise<[Side, Side]> {
-  const [o, n] = await Promise.allSettled([openSide(engine, 'old', oldSpec, schema), openSide(engine, 'new', newSpec, schema)]);
-  if (o.status === 'fulfilled' && n.status === 'fulfilled') return [o.value, n.value];
-  if (o.status === 'fulfilled') await o.value.close();
-  if (n.status === 'fulfilled') await n.value.close();
-  throw o.status === 'rejected' ? o.reason : (n as PromiseRejectedResult).reason;
+/** Opens the snapshots (old, new and the optional base); if one fails, the others are closed again. */
+async function openAll(engine: EngineName, specs: readonly [ConnectionSpec, ConnectionSpec, ConnectionSpec?], schema: string): Promise<Side[]> {
+  const names: SideName[] = ['old', 'new', 'base'];
+  const opened = await Promise.allSettled(specs.flatMap((spec, i) => (spec ? [openSide(engine, names[i], spec, schema)] : [])));
+  const failed = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (!failed) return opened.map((r) => (r as PromiseFulfilledResult<Side>).value);
+  await Promise.all(opened.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
+  throw failed.reason;
 }
+
+const sumClasses = (tables: readonly TableReport[]): ClassCounts => {
+  const out = emptyClassCounts();
+  for (const t of tables) for (const c of DIFF_CLASSES) out[c] += t.classes?.[c] ?? 0;
+  return out;
+};
 
 const list = (names: readonly string[]): string => names.join(', ');
 
@@ -144,14 +152,17 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   const env = options.env ?? {};
   const oldSpec = resolveSpec(engine, options.old, 'old', env);
   const newSpec = resolveSpec(engine, options.new, 'new', env);
+  const baseSpec = options.base !== undefined ? resolveSpec(engine, options.base, 'base', env) : undefined;
   if (options.tables !== undefined && options.tables.length === 0) throw new ReconcileError('--tables must name at least one table');
 
   const writer = await ReportWriter.create(options.outDir);
-  let sides: [Side, Side] | undefined;
+  let sides: Side[] | undefined;
   try {
-    sides = await openBoth(engine, oldSpec, newSpec, schema);
+    sides = await openAll(engine, [oldSpec, newSpec, baseSpec], schema);
     const [oldSide, newSide] = sides;
-    const [oldTables, newTables] = await Promise.all([oldSide.listTables(), newSide.listTables()]);
+    const baseSide: Side | undefined = sides[2];
+    const [oldTables, newTables, baseTables] = await Promise.all([oldSide.listTables(), newSide.listTables(), baseSide ? baseSide.listTables() : []]);
+    const baseByName = new Map(baseTables.map((t) => [t.name, t]));
     const oldByName = new Map(oldTables.map((t) => [t.name, t]));
     const newByName = new Map(newTables.map((t) => [t.name, t]));
     let names = [...new Set([...oldByName.keys(), ...newByName.keys()])];
@@ -168,9 +179,14 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
 
     const oldMetas = names.flatMap((n) => oldByName.get(n) ?? []);
     const newMetas = names.flatMap((n) => newByName.get(n) ?? []);
-    const [oldProblems, newProblems] = await Promise.all([oldSide.readProblems(oldMetas), newSide.readProblems(newMetas)]);
-    if (oldProblems.length || newProblems.length) {
-      const parts = [...(oldProblems.length ? [`old database: ${oldProblems.join('; ')}`] : []), ...(newProblems.length ? [`new database: ${newProblems.join('; ')}`] : [])];
+    const baseMetas = baseSide ? names.flatMap((n) => baseByName.get(n) ?? []) : [];
+    const [oldProblems, newProblems, baseProblems] = await Promise.all([oldSide.readProblems(oldMetas), newSide.readProblems(newMetas), baseSide ? baseSide.readProblems(baseMetas) : []]);
+    if (oldProblems.length || newProblems.length || baseProblems.length) {
+      const parts = [
+        ...(oldProblems.length ? [`old database: ${oldProblems.join('; ')}`] : []),
+        ...(newProblems.length ? [`new database: ${newProblems.join('; ')}`] : []),
+        ...(baseProblems.length ? [`base database: ${baseProblems.join('; ')}`] : []),
+      ];
       throw new ReconcileError(`cannot read every table in full, so a report would be silently incomplete: ${parts.join(' | ')}`);
     }
 
@@ -185,7 +201,19 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       const plan = planTable(oldMeta, newMeta, sameKeyOrders);
       if (plan.mode === 'skip') {
         const [oldRows, newRows] = await Promise.all([oldMeta ? oldSide.countRows(oldMeta) : 0, newMeta ? newSide.countRows(newMeta) : 0]);
-        tables.push({ table: name, primaryKey, oldRows, newRows, missingInNew: 0, changed: 0, onlyInNew: 0, skipped: plan.reason, drift: null, notes: [] });
+        tables.push({
+          table: name,
+          primaryKey,
+          oldRows,
+          newRows,
+          missingInNew: 0,
+          changed: 0,
+          onlyInNew: 0,
+          skipped: plan.reason,
+          drift: null,
+          notes: [],
+          ...(baseSide ? { classes: emptyClassCounts() } : {}),
+        });
         continue;
       }
       const oldT = plan.old;
@@ -195,9 +223,20 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
         keyIndexes: plan.mode === 'keyed' ? oldT.primaryKey.map((k) => oldT.columns.findIndex((c) => c.name === k)) : [],
       };
       const out = writer.table(name);
+      const write = async (diff: Diff): Promise<void> => {
+        await out.write(toDiffRecord(shape, diff));
+      };
+      // Three-way: differences pass through the base lookup (batched) before they are written.
+      const notes = [...plan.notes];
+      let classifier: BaseClassifier | undefined;
+      if (baseSide) {
+        const base = plan.mode === 'keyed' ? planBaseTable(baseSide, oldT, baseByName.get(name)) : 'no primary key: the base cannot be looked up by key';
+        if (typeof base === 'string') notes.push(`three-way: ${base}; its differences are unclassified`);
+        classifier = new BaseClassifier(typeof base === 'string' ? null : base, write, Math.min(tuning.fetchSize, 500), Math.max(1, Math.floor(tuning.fetchBytes / 4)));
+      }
       const emit = async (diff: Diff): Promise<void> => {
         differences += 1;
-        await out.write(toDiffRecord(shape, diff));
+        await (classifier ? classifier.add(diff) : write(diff));
       };
       const onRows = (rows: number): void => {
         rowsCompared += rows;
@@ -207,18 +246,33 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
         plan.mode === 'keyed'
           ? compareTable({ oldSide, newSide, table: oldT, newTable: plan.new, tuning, emit, onRows })
           : compareMultiset({ oldSide, newSide, oldTable: oldT, newTable: plan.new, tuning, emit, onRows });
-      const counts: TableCounts = await run.catch((err: unknown) => {
-        throw new ReconcileError(`table ${name}: ${errorMessage(err)}`);
-      });
+      const counts: TableCounts = await run
+        .then(async (c) => {
+          await classifier?.flush();
+          return c;
+        })
+        .catch((err: unknown) => {
+          throw new ReconcileError(`table ${name}: ${errorMessage(err)}`);
+        });
       const impossible = impossibleCounts(counts);
       if (impossible) throw new ReconcileError(`table ${name}: impossible counts (${impossible}); the databases disagree on key order, so no report is written`);
-      tables.push({ table: name, primaryKey: plan.mode === 'keyed' ? primaryKey : [], ...counts, skipped: null, drift: plan.drift, notes: plan.notes });
+      tables.push({
+        table: name,
+        primaryKey: plan.mode === 'keyed' ? primaryKey : [],
+        ...counts,
+        skipped: null,
+        drift: plan.drift,
+        notes,
+        ...(classifier ? { classes: { ...classifier.counts } } : {}),
+      });
     }
 
     const oldDescription = `${oldSide.serverVersion} at ${describeTarget(oldSpec)}`;
     const newDescription = `${newSide.serverVersion} at ${describeTarget(newSpec)}`;
+    const baseDescription = baseSide && baseSpec ? `${baseSide.serverVersion} at ${describeTarget(baseSpec)}` : undefined;
+    const open = sides;
     sides = undefined;
-    await Promise.all([oldSide.close(), newSide.close()]);
+    await Promise.all(open.map((x) => x.close()));
 
     const report: ReconcileReport = {
       engine,
@@ -228,9 +282,11 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
         missingInNew: tables.reduce((s, t) => s + t.missingInNew, 0),
         changed: tables.reduce((s, t) => s + t.changed, 0),
         onlyInNew: tables.reduce((s, t) => s + t.onlyInNew, 0),
+        ...(baseSide ? { classes: sumClasses(tables) } : {}),
       },
     };
-    const files = await writer.commit(report, renderSummary(report, { oldDescription, newDescription, schema: engine === 'postgres' ? schema : oldSpec.database }));
+    const summaryContext = { oldDescription, newDescription, schema: engine === 'postgres' ? schema : oldSpec.database, ...(baseDescription ? { baseDescription } : {}) };
+    const files = await writer.commit(report, renderSummary(report, summaryContext));
     return { report, files, hasDifferences: hasDifferences(report) };
   } catch (err) {
     await writer.abort();

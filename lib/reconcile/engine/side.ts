@@ -134,6 +134,12 @@ export interface Side {
   fetchBuckets(table: TableMeta, range: KeyRange, bounds: readonly KeyBound[], buckets: readonly number[]): Promise<Row[]>;
   /** All rows of a range in key order, fetched `pageSize` rows at a time (keyset pagination). */
   streamRange(table: TableMeta, range: KeyRange, pageSize: number): AsyncGenerator<Row>;
+  /**
+   * Rows whose primary key equals one of `keys` (each the key columns' values in their
+   * report text form, as in Row.values), by the primary key index; any order. Callers
+   * match the result to their keys by exact text.
+   */
+  lookupRows(table: TableMeta, keys: readonly KeyBound[]): Promise<Row[]>;
   /** Ends the snapshot (rollback) and disconnects. */
   close(): Promise<void>;
 }

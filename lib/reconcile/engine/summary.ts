@@ -1,12 +1,14 @@
 /** summary.md: the report for the operator who has to act on it. */
 import { tableFileName } from './output';
-import type { ReconcileReport, TableReport } from './types';
+import type { ClassCounts, ReconcileReport, TableReport } from './types';
 
 export interface SummaryContext {
   /** e.g. "PostgreSQL 15.8 at db-old.example:5432/orders" (never a password). */
   readonly oldDescription: string;
   readonly newDescription: string;
   readonly schema: string;
+  /** Three-way runs: the base database (the new primary as of the failover time). */
+  readonly baseDescription?: string;
 }
 
 /** Inline code that survives any table name inside a Markdown table cell. */
@@ -44,14 +46,77 @@ function verdict(report: ReconcileReport, skipped: readonly TableReport[]): stri
   return `${parts.join(', ')}.`;
 }
 
+/** Advice without a base: missingInNew rows may have been deleted on purpose, so nothing is to be re-inserted blindly. */
+function twoWayAdvice(): string[] {
+  return [
+    '## What each kind means and what to do',
+    '',
+    '- **missingInNew**: the row is in the old primary but not in the new one. Two histories look exactly the same here: a write lost in the failover, ' +
+      'or a row **deleted on the new primary after the failover** (on purpose, by the application or an operator). This report alone cannot tell them apart: ' +
+      '**do not insert these rows back blindly**. Check each with the application owner (e.g. in the application\'s own audit trail), or run the report ' +
+      'three-way (`--base`, the new primary as of the failover time) which separates the two.',
+    '- **changed**: the row is on both sides with different values. Either an update was lost in the failover (the `old` values are the newer ones) or the row was updated on the new primary after the failover (the `new` values are newer). **Review each one** with the application owner before overwriting anything.',
+    '- **onlyInNew**: the row is only in the new primary. Normally it was written after the failover: **keep it**. (Rarely, it was deleted on the old primary and the delete was lost.)',
+    '- Tables without a primary key are compared as multisets of whole rows: each line carries `copies` (`old`, `new`), the number of identical copies on each side.',
+    '',
+  ];
+}
+
+function threeWay(report: ReconcileReport, c: ClassCounts): string[] {
+  const lines = [
+    '## Three-way verdict',
+    '',
+    `Each difference was looked up in the base: **${plural(c.lostInFailover, 'row')} lost in the failover** (candidates to put back), ` +
+      `${plural(c.changedAfterFailover, 'row')} changed or deleted on the new primary after the failover (keep the new primary's version), ` +
+      `**${plural(c.both, 'row')} lost in the failover and changed after it** (conflicts: resolve by hand)` +
+      (c.unclassified ? `, **${plural(c.unclassified, 'row')} unclassified** (see "How tables were compared")` : '') +
+      '.',
+    '',
+    '| Table | Lost in the failover | Changed/deleted after the failover | Both | Unclassified |',
+    '|---|---:|---:|---:|---:|',
+  ];
+  for (const t of report.tables) {
+    const k = t.classes;
+    if (!k || t.missingInNew + t.changed + t.onlyInNew === 0) continue;
+    lines.push(`| ${code(t.table)} | ${k.lostInFailover} | ${k.changedAfterFailover} | ${k.both} | ${k.unclassified} |`);
+  }
+  lines.push(`| **Total** | **${c.lostInFailover}** | **${c.changedAfterFailover}** | **${c.both}** | **${c.unclassified}** |`, '');
+  return lines;
+}
+
+/** Advice that follows the class: only rows lost in the failover are ever candidates to put back. */
+function threeWayAdvice(): string[] {
+  return [
+    '## What each class means and what to do',
+    '',
+    'Each line of `<table>.jsonl` carries `class` and `base` (the row in the base, or null). Compare the old primary (`old`), the new primary as of the failover time (`base`) and the new primary now (`new`):',
+    '',
+    '- **lostInFailover** (old ≠ base, base = new): the old primary\'s write never reached the new primary and nobody touched the row since. ' +
+      'These are the **candidates to put back**, after review with the application owner: for `missingInNew` insert the `old` row; for `changed` restore the `old` values; ' +
+      'for `onlyInNew` the row was deleted on the old primary and the delete was lost (delete it again only if the application agrees).',
+    '- **changedAfterFailover** (old = base, base ≠ new): the row was changed, inserted or **deleted on the new primary after the failover**, on purpose. ' +
+      '**Never re-insert or overwrite these rows**: the new primary\'s version (including its absence) is the newer one. Nothing to do.',
+    '- **both** (old ≠ base, base ≠ new): a write was lost in the failover *and* the row was changed or deleted after it. Conflicts: **do not re-insert**; ' +
+      'decide row by row with the application owner from `old`, `base` and `new`.',
+    '- **unclassified**: the base could not answer for this table (no primary key, or the table or a column is missing in the base): treat as in a two-way report — ' +
+      'a `missingInNew` row may have been deleted on purpose, so **do not insert it back blindly**.',
+    '- Tables without a primary key are compared as multisets of whole rows: each line carries `copies` (`old`, `new`), the number of identical copies on each side.',
+    '',
+  ];
+}
+
 export function renderSummary(report: ReconcileReport, ctx: SummaryContext): string {
   const skipped = report.tables.filter((t) => t.skipped !== null);
   const lines: string[] = [];
   lines.push('# Missing-transaction report', '');
   lines.push(`Generated ${report.generatedAt} by reconcile (engine ${report.engine}, schema ${code(ctx.schema)}).`, '');
   lines.push(`- Old primary (restored snapshot): ${ctx.oldDescription}`);
-  lines.push(`- New primary: ${ctx.newDescription}`, '');
+  lines.push(`- New primary: ${ctx.newDescription}`);
+  if (ctx.baseDescription) lines.push(`- Base (the new primary as of the failover time): ${ctx.baseDescription}`);
+  lines.push('');
   lines.push('## Verdict', '', verdict(report, skipped), '');
+  const classes = report.totals.classes;
+  if (classes) lines.push(...threeWay(report, classes));
 
   lines.push('## Tables', '');
   lines.push('| Table | Primary key | Old rows | New rows | Missing in new | Changed | Only in new | Details |');
@@ -69,17 +134,11 @@ export function renderSummary(report: ReconcileReport, ctx: SummaryContext): str
     '',
   );
 
-  lines.push('## What each kind means and what to do', '');
-  lines.push(
-    '- **missingInNew**: the row is in the old primary but not in the new one. Two histories look exactly the same here: a write lost in the failover, ' +
-      'or a row **deleted on the new primary after the failover** (on purpose, by the application or an operator). This report alone cannot tell them apart: ' +
-      '**do not insert these rows back blindly**. Check each with the application owner (e.g. in the application\'s own audit trail), or run the report ' +
-      'three-way (`--base`, the new primary as of the failover time) which separates the two.',
-    '- **changed**: the row is on both sides with different values. Either an update was lost in the failover (the `old` values are the newer ones) or the row was updated on the new primary after the failover (the `new` values are newer). **Review each one** with the application owner before overwriting anything.',
-    '- **onlyInNew**: the row is only in the new primary. Normally it was written after the failover: **keep it**. (Rarely, it was deleted on the old primary and the delete was lost.)',
-    '- Tables without a primary key are compared as multisets of whole rows: each line carries `copies` (`old`, `new`), the number of identical copies on each side.',
-    '',
-  );
+  if (classes) {
+    lines.push(...threeWayAdvice());
+  } else {
+    lines.push(...twoWayAdvice());
+  }
 
   if (skipped.length) {
     lines.push('## Tables not compared', '');
@@ -110,7 +169,7 @@ export function renderSummary(report: ReconcileReport, ctx: SummaryContext): str
 
   lines.push('## Files', '');
   lines.push('- `report.json`: counts per table, for automation.');
-  lines.push('- `<table>.jsonl` (only for tables with differences): one JSON object per line with `kind`, `key` (primary key values), `old` and `new` (full rows, or null).');
+  lines.push('- `<table>.jsonl` (only for tables with differences): one JSON object per line with `kind`, `key` (primary key values), `old` and `new` (full rows, or null)' + (classes ? ', and `class` and `base` (the row in the base, or null).' : '.'));
   lines.push(
     '- Values: NULL is `null`; booleans and integers of up to 32 bits are JSON values; binary data is the text `\\x` followed by lowercase hex (in JSON: `"\\\\x00ff"`); everything else (bigint, decimal, float, dates, timestamps in UTC, JSON, text) is the database\'s exact text as a string.',
   );

@@ -12,8 +12,21 @@ export const ENGINES: readonly EngineName[] = ['postgres', 'mysql'];
 
 export type DiffKind = 'missingInNew' | 'changed' | 'onlyInNew';
 
-/** One side of the comparison. */
-export type SideName = 'old' | 'new';
+/** One side of the comparison; `base` is the optional third database (the new primary as of the failover). */
+export type SideName = 'old' | 'new' | 'base';
+
+/**
+ * Three-way class of a difference (with a base: the new primary as of the failover time):
+ * - lostInFailover: old ≠ base and base = new (a write that never reached the new primary);
+ * - changedAfterFailover: old = base and base ≠ new (changed or deleted on the new primary later);
+ * - both: old ≠ base and base ≠ new;
+ * - unclassified: the base cannot answer for this table (see the table's notes).
+ */
+export type DiffClass = 'lostInFailover' | 'changedAfterFailover' | 'both' | 'unclassified';
+
+export const DIFF_CLASSES: readonly DiffClass[] = ['lostInFailover', 'changedAfterFailover', 'both', 'unclassified'];
+
+export type ClassCounts = Record<DiffClass, number>;
 
 /** A value as written to report files: see README "Value encoding". */
 export type ReportValue = string | number | boolean | null;
@@ -29,6 +42,9 @@ export interface DiffRecord {
   readonly new: ReportRow | null;
   /** Tables without a primary key (compared as multisets): copies of this row on each side. */
   readonly copies?: { readonly old: number; readonly new: number };
+  /** Three-way runs only: the class, and the row in the base database (null: not there). */
+  readonly class?: DiffClass;
+  readonly base?: ReportRow | null;
 }
 
 /** Columns that differ between the sides; the shared columns are compared. */
@@ -57,12 +73,16 @@ export interface TableReport {
   readonly drift: SchemaDrift | null;
   /** How the table was compared when not the usual way (no primary key, byte order, …). */
   readonly notes: readonly string[];
+  /** Three-way runs only: differences per class. */
+  readonly classes?: ClassCounts;
 }
 
 export interface DiffTotals {
   readonly missingInNew: number;
   readonly changed: number;
   readonly onlyInNew: number;
+  /** Three-way runs only: differences per class. */
+  readonly classes?: ClassCounts;
 }
 
 /** Content of `report.json`. */
@@ -130,6 +150,12 @@ export interface ReconcileOptions {
   readonly old: string | ConnectionSpec;
   /** Connection URL or parsed spec of the new primary. */
   readonly new: string | ConnectionSpec;
+  /**
+   * Optional third database: the new primary as it was at the failover time (e.g. an
+   * Aurora point-in-time restore). Only the keys that differ between old and new are
+   * looked up in it, and each difference is classified (see DiffClass).
+   */
+  readonly base?: string | ConnectionSpec;
   /** Output directory; created if missing. */
   readonly outDir: string;
   /** Limit to these tables (names without schema); unknown names are an error. */
@@ -139,7 +165,7 @@ export interface ReconcileOptions {
   readonly tuning?: Partial<Tuning>;
   /** Called after every compared range; throttle in the caller. */
   readonly onProgress?: (event: ProgressEvent) => void;
-  /** Environment used for password fallbacks (RECONCILE_OLD_PASSWORD / RECONCILE_NEW_PASSWORD). */
+  /** Environment used for password fallbacks (RECONCILE_OLD_PASSWORD / RECONCILE_NEW_PASSWORD / RECONCILE_BASE_PASSWORD). */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 

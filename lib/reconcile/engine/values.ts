@@ -13,7 +13,7 @@
  *                                      numeric "1.50", timestamptz "2024-01-01 00:00:00.123456+00"
  *                                      (UTC), JSON as its text
  */
-import type { DiffKind, DiffRecord, ReportRow, ReportValue } from './types';
+import type { DiffClass, DiffKind, DiffRecord, ReportRow, ReportValue } from './types';
 
 export type ValueKind = 'boolean' | 'number' | 'binary' | 'string';
 
@@ -38,6 +38,9 @@ export interface Diff {
   readonly new: Row | null;
   /** Tables without a primary key: copies of the row on each side (the difference is the count). */
   readonly copies?: { readonly old: number; readonly new: number };
+  /** Three-way runs only: the class and the base row (null: the key is not in the base). */
+  readonly class?: DiffClass;
+  readonly base?: Row | null;
 }
 
 export function toReportValue(kind: ValueKind, text: string | null): ReportValue {
@@ -90,13 +93,15 @@ export function toDiffRecord(shape: RowShape, diff: Diff): DiffRecord {
     old: diff.old ? reportRow(shape, diff.old.values) : null,
     new: diff.new ? reportRow(shape, diff.new.values) : null,
     ...(diff.copies ? { copies: { ...diff.copies } } : {}),
+    ...(diff.class ? { class: diff.class, base: diff.base ? reportRow(shape, diff.base.values) : null } : {}),
   };
 }
 
 /** One JSON line (with the trailing newline). */
 export function encodeDiffLine(record: DiffRecord): string {
   const copies = record.copies ? { copies: record.copies } : {};
-  return `${JSON.stringify({ kind: record.kind, key: record.key, old: record.old, new: record.new, ...copies })}\n`;
+  const threeWay = record.class ? { class: record.class, base: record.base ?? null } : {};
+  return `${JSON.stringify({ kind: record.kind, ...threeWay, key: record.key, old: record.old, new: record.new, ...copies })}\n`;
 }
 
 /** Same values, column by column (text forms, so exact). */

@@ -2,7 +2,7 @@
  * Entry point of the comparison task (Fargate), bundled at synth time into the image.
  *
  * 1. Reads its settings from the environment (see settings.ts).
- * 2. Fetches both credentials from Secrets Manager now, not at deploy time.
+ * 2. Fetches the credentials (old, new, and the optional base) from Secrets Manager now, not at deploy time.
  * 3. Runs the missing-transaction engine (lib/reconcile/engine) with TLS-verified URLs
  *    into a local directory.
  * 4. Uploads every file the engine wrote to s3://BUCKET/PREFIX/, report.json LAST: a
@@ -57,7 +57,8 @@ export async function runTask(deps: TaskDependencies): Promise<number> {
       fetchCredentials(deps.secrets, settings.oldSecretArn, 'temporary cluster'),
       fetchCredentials(deps.secrets, settings.newSecretArn, 'new primary'),
     ]);
-    passwords.push(oldCredentials.password, newCredentials.password, encodeURIComponent(oldCredentials.password), encodeURIComponent(newCredentials.password));
+    const baseCredentials = settings.base ? await fetchCredentials(deps.secrets, settings.base.secretArn, 'base cluster') : undefined;
+    for (const c of [oldCredentials, newCredentials, ...(baseCredentials ? [baseCredentials] : [])]) passwords.push(c.password, encodeURIComponent(c.password));
     const newHost = settings.newHost ?? newCredentials.host;
     const newPort = settings.newPort ?? newCredentials.port;
     if (newHost === undefined || newPort === undefined) {
@@ -65,6 +66,10 @@ export async function runTask(deps: TaskDependencies): Promise<number> {
     }
     const oldUrl = connectionUrl(settings.engine, { host: settings.oldHost, port: settings.oldPort, database: settings.database }, oldCredentials, settings.caFile);
     const newUrl = connectionUrl(settings.engine, { host: newHost, port: newPort, database: settings.database }, newCredentials, settings.caFile);
+    const baseUrl =
+      settings.base && baseCredentials
+        ? connectionUrl(settings.engine, { host: settings.base.host, port: settings.base.port, database: settings.database }, baseCredentials, settings.caFile)
+        : undefined;
 
     const interval = deps.progressIntervalMs ?? 60_000;
     let lastProgress = deps.now();
@@ -79,6 +84,7 @@ export async function runTask(deps: TaskDependencies): Promise<number> {
       engine: settings.engine,
       old: oldUrl,
       new: newUrl,
+      ...(baseUrl !== undefined ? { base: baseUrl } : {}),
       outDir: settings.outDir,
       ...(settings.schema !== undefined ? { schema: settings.schema } : {}),
       ...(settings.tables !== undefined ? { tables: settings.tables } : {}),

@@ -2,7 +2,8 @@
  * The comparison task's settings, from its environment. The task definition of each
  * database sets the static ones (ENGINE, DATABASE, SCHEMA, NEW_SECRET_ARN, NEW_HOST,
  * NEW_PORT, OLD_PORT, BUCKET); RunTask overrides add the run's (OLD_HOST,
- * OLD_SECRET_ARN, TABLES, PREFIX). No credential is ever passed in the environment:
+ * OLD_SECRET_ARN, TABLES, PREFIX, and for a three-way verdict BASE_HOST + BASE_SECRET_ARN
+ * [+ BASE_PORT, default OLD_PORT]). No credential is ever passed in the environment:
  * both are fetched from Secrets Manager when the task starts.
  */
 import type { EngineName } from '../engine';
@@ -26,6 +27,8 @@ export interface TaskSettings {
   /** Host of the new primary; the secret's `host` when unset. */
   readonly newHost?: string;
   readonly newPort?: number;
+  /** The new primary restored to the failover time (three-way verdict); unset: two-way. */
+  readonly base?: { readonly host: string; readonly port: number; readonly secretArn: string };
   readonly database: string;
   /** PostgreSQL schema; unset for MySQL (the database is the schema). */
   readonly schema?: string;
@@ -92,6 +95,10 @@ export function readSettings(env: Env): TaskSettings {
     tables = [...new Set(tablesText.split(',').map((t) => t.trim()).filter((t) => t !== ''))];
     if (tables.length === 0) tables = undefined;
   }
+  const baseHost = value(env, 'BASE_HOST');
+  const baseSecretArn = value(env, 'BASE_SECRET_ARN');
+  if ((baseHost === undefined) !== (baseSecretArn === undefined)) throw new TaskConfigError('BASE_HOST and BASE_SECRET_ARN go together: set both (three-way verdict) or neither');
+  const basePort = port(env, 'BASE_PORT') ?? oldPort;
   const prefix = required(env, 'PREFIX').replace(/^\/+|\/+$/g, '');
   if (prefix === '') throw new TaskConfigError('PREFIX must name a key prefix');
   return {
@@ -102,6 +109,7 @@ export function readSettings(env: Env): TaskSettings {
     newSecretArn: required(env, 'NEW_SECRET_ARN'),
     ...(newHost !== undefined ? { newHost } : {}),
     ...(newPort !== undefined ? { newPort } : {}),
+    ...(baseHost !== undefined && baseSecretArn !== undefined ? { base: { host: baseHost, port: basePort, secretArn: baseSecretArn } } : {}),
     database: required(env, 'DATABASE'),
     // The engine refuses a schema for MySQL: the database named in the URL is the schema.
     ...(engine === 'postgres' && schema !== undefined ? { schema } : {}),

@@ -196,6 +196,30 @@ describe('comparison task', () => {
     expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key)).not.toContain('reports/orders/exec-1/report.json');
   });
 
+  it('passes the base (three-way verdict) with its own secret, TLS-verified, and keeps its password out of errors', async () => {
+    const BASE_SECRET = 'arn:aws:secretsmanager:us-west-2:123456789012:secret:rds!cluster-base-AbCdEf';
+    const BASE_PASSWORD = 'b4se/p@ss';
+    secrets.on(GetSecretValueCommand, { SecretId: BASE_SECRET }).resolves({ SecretString: JSON.stringify({ username: 'orders_admin', password: BASE_PASSWORD }) });
+    const seen: ReconcileOptions[] = [];
+    const env = baseEnv(outDir, { BASE_HOST: 'retail-reconcile-base.cluster-abc.us-west-2.rds.amazonaws.com', BASE_SECRET_ARN: BASE_SECRET });
+    expect(await run(fakeEngine({ hasDifferences: false, report: report({ missingInNew: 0, changed: 0, onlyInNew: 0 }) }, seen), env)).toBe(EXIT_NO_DIFFERENCES);
+    const baseSpec = parseConnectionUrl('postgres', String(seen[0].base), '--base');
+    expect(baseSpec).toMatchObject({ host: 'retail-reconcile-base.cluster-abc.us-west-2.rds.amazonaws.com', port: 5433, password: BASE_PASSWORD, database: 'orders' });
+    expect(baseSpec.tls).toEqual({ mode: 'verify-full', caFile: '/app/rds-ca.pem' });
+
+    stdout = [];
+    const failing: EngineRunner = async (o) => {
+      throw new ReconcileError(`cannot connect: ${String(o.base)}`);
+    };
+    expect(await run(failing, env)).toBe(EXIT_ERROR);
+    expect(stdout[0]).not.toContain(encodeURIComponent(BASE_PASSWORD));
+    // Without a base: two-way, as before.
+    const twoWay: ReconcileOptions[] = [];
+    await run(fakeEngine({ hasDifferences: false, report: report({ missingInNew: 0, changed: 0, onlyInNew: 0 }) }, twoWay));
+    expect(twoWay[0].base).toBeUndefined();
+    expect(() => readSettings({ ...env, BASE_SECRET_ARN: '' })).toThrow('BASE_HOST and BASE_SECRET_ARN go together');
+  });
+
   it('exits 2 on a missing setting, naming it', async () => {
     const env = baseEnv(outDir);
     delete env.OLD_SECRET_ARN;

@@ -28,6 +28,11 @@ describe('parseArgs', () => {
     expect(parseArgs(['--engine=mysql', '--old=mysql://u@h/a', '--new=mysql://u@h/b', '--out=o'])).toMatchObject({ kind: 'run', options: { engine: 'mysql', out: 'o' } });
   });
 
+  it('passes --base (the three-way verdict) through, validated like the others', () => {
+    expect(parseArgs([...PG, '--base', 'postgres://u:p@h:5432/base'])).toMatchObject({ kind: 'run', options: { base: 'postgres://u:p@h:5432/base' } });
+    expect(() => parseArgs([...PG, '--base', 'mysql://u@h/b'])).toThrow('--base: URL scheme mysql:// does not match --engine postgres');
+  });
+
   it('recognises --help', () => {
     expect(parseArgs([...PG, '--help'])).toEqual({ kind: 'help' });
     expect(parseArgs(['-h'])).toEqual({ kind: 'help' });

@@ -136,6 +136,11 @@ class FakeSide implements Side {
       if (page.length < pageSize) return;
     }
   }
+  // Not used by compareTable (the base lookup is covered by the integration tests).
+  lookupRows(): Promise<Row[]> {
+    throw new Error('not used');
+  }
+
   async close(): Promise<void> {}
 }
 
