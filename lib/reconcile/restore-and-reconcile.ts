@@ -17,7 +17,7 @@ import { logServerAccess } from '../common/access-logs';
 import { platformFunction } from '../common/node-function';
 import { wildcardResourceFinding } from '../observability/nag';
 import { runbookNames, type AuroraEngine, type DatabaseName } from '../topology/topology';
-import { restoreAndReconcileDocument, type ReconcileDocument } from './restore-document';
+import { CLEANUP_FUNCTION_TIMEOUT_SECONDS, restoreAndReconcileDocument, type ReconcileDocument } from './restore-document';
 import { IMAGE_DATA_DIR, stageTaskImage } from './restore-task-image';
 import { ENV_CONFIG, type RuntimeConfig } from './runtime/config';
 import { ENV_TASK_LOG_GROUP } from './runtime/handlers/environment';
@@ -396,7 +396,7 @@ export class RestoreAndReconcile extends Construct implements ec2.IConnectable {
     const automationExecutions = stack.formatArn({ service: 'ssm', resource: 'automation-execution', resourceName: '*' });
     const cleanup = this.runtimeFunction('Cleanup', 'cleanup.ts', {
       description: 'Restore-and-reconcile: deletes the temporary instance, cluster and copied snapshot of one execution',
-      timeout: Duration.seconds(280),
+      timeout: Duration.seconds(CLEANUP_FUNCTION_TIMEOUT_SECONDS),
       environment,
       statements: [
         describeTemporary(),

@@ -109,6 +109,18 @@ export function temporaryNameExpression(appName: string): string {
   return `${appName}-reconcile-${ref('Database')}`;
 }
 
+/**
+ * The cleanup function's timeout: one call polls the deletions for up to 230 s
+ * (runtime/handlers/cleanup.ts) plus its last poll's deadlines; 30 s less than the 300 s a step
+ * invoking it may take.
+ */
+export const CLEANUP_FUNCTION_TIMEOUT_SECONDS = 270;
+/**
+ * Every step that invokes the cleanup function outlasts it: a step that times out first is marked
+ * TimedOut (and retried) while the first call is still deleting.
+ */
+const CLEANUP_STEP_TIMEOUT_SECONDS = CLEANUP_FUNCTION_TIMEOUT_SECONDS + 30;
+
 /** The native steps' form of runtime/names.ts reportPrefix(). */
 export const REPORT_PREFIX_EXPRESSION = `reports/${ref('Database')}/${EXECUTION_ID}`;
 
@@ -164,13 +176,14 @@ export function restoreAndReconcileDocument(options: ReconcileDocumentOptions): 
         'Deletes what an earlier, finished execution left behind (e.g. cancelled while RDS was creating its cluster), found by the execution tag. ' +
         'A still running execution\'s resources are never touched: the run stops, naming it.',
       onFailure: 'Abort',
+      timeoutSeconds: CLEANUP_STEP_TIMEOUT_SECONDS,
       maxAttempts: 2,
       nextStep: STEP.waitLeftovers,
     }),
     lambda(STEP.waitLeftovers, options.functions.cleanup, { ...base, operation: 'leftovers-wait', started: ref(`${STEP.leftovers}.Payload`) }, {
       description: 'Polls those deletions for up to four minutes per call; fails at the cleanup deadline, naming what is left.',
       onFailure: 'Abort',
-      timeoutSeconds: 300,
+      timeoutSeconds: CLEANUP_STEP_TIMEOUT_SECONDS,
       maxAttempts: 2,
       nextStep: STEP.checkLeftovers,
     }),
@@ -458,6 +471,7 @@ export function restoreAndReconcileDocument(options: ReconcileDocumentOptions): 
         'ALWAYS runs: deletes this execution\'s temporary instance, cluster (no final snapshot) and copied snapshot, tolerating any of them being absent.',
       onFailure: OUTCOME,
       onCancel: OUTCOME,
+      timeoutSeconds: CLEANUP_STEP_TIMEOUT_SECONDS,
       maxAttempts: 2,
       nextStep: STEP.waitCleanup,
     }),
@@ -465,7 +479,7 @@ export function restoreAndReconcileDocument(options: ReconcileDocumentOptions): 
       description: 'Advances and polls the deletions for up to four minutes per call; fails at the cleanup deadline, naming what is left.',
       onFailure: OUTCOME,
       onCancel: OUTCOME,
-      timeoutSeconds: 300,
+      timeoutSeconds: CLEANUP_STEP_TIMEOUT_SECONDS,
       maxAttempts: 2,
       nextStep: STEP.checkCleanup,
     }),

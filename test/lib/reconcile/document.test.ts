@@ -1,6 +1,7 @@
 import { reportPrefix, temporaryName, TAG_EXECUTION } from '../../../lib/reconcile/runtime/names';
 import { CLEANUP_PENDING } from '../../../lib/reconcile/runtime/steps';
 import {
+  CLEANUP_FUNCTION_TIMEOUT_SECONDS,
   RECONCILE_STEP as STEP,
   REPORT_PREFIX_EXPRESSION,
   restoreAndReconcileDocument,
@@ -302,5 +303,16 @@ describe('restore-and-reconcile document', () => {
     expect(pattern.test('arn:aws:rds:us-east-1:123456789012:cluster-snapshot:manual-1')).toBe(false);
     expect(doc.outputs).toEqual(['ReportOutcome.Payload', 'FindFailoverSnapshot.Payload']);
     expect(doc.assumeRole).toBe('{{ AutomationAssumeRole }}');
+  });
+});
+
+describe('steps that invoke the cleanup function', () => {
+  test('outlast the function, so SSM never marks a step TimedOut (and retries it) while a call is still deleting', () => {
+    const document = restoreAndReconcileDocument(OPTIONS);
+    const cleanupSteps = document.mainSteps.filter((step) => step.action === 'aws:invokeLambdaFunction' && (step.inputs as { FunctionName?: string }).FunctionName === OPTIONS.functions.cleanup);
+    expect(cleanupSteps.map((step) => step.name).sort()).toEqual([STEP.cleanup, STEP.leftovers, STEP.waitCleanup, STEP.waitLeftovers].sort());
+    for (const step of cleanupSteps) {
+      expect([step.name, step.timeoutSeconds ?? 0]).toEqual([step.name, CLEANUP_FUNCTION_TIMEOUT_SECONDS + 30]);
+    }
   });
 });
