@@ -16,7 +16,7 @@ import { runbookFunctions, type RestoreAndReconcileFunctions } from './construct
 import { temporaryArns } from './construct/shared';
 import { temporaryClusterSettings } from './construct/temporary-clusters';
 import type { ReconcileDocument } from './restore-document';
-import { MAX_TEMPORARY_NAME_LENGTH, temporaryName } from './runtime/names';
+import { MAX_TEMPORARY_NAME_LENGTH, temporaryClusterNames } from './runtime/names';
 
 export type { RestoreAndReconcileDatabase, RestoreAndReconcileProps } from './construct/props';
 export type { RestoreAndReconcileFunctions } from './construct/runbook-functions';
@@ -34,7 +34,7 @@ const RETENTION_DAYS = new Set<number>(Object.values(logs.RetentionDays).filter(
  * - temporary clusters (`temporary-clusters.ts`): their subnet group and TLS-only parameter groups;
  * - report bucket (`report-bucket.ts`);
  * - comparison task (`comparison-task.ts`): ECS cluster, task definitions, roles, logs;
- * - runbook functions (`runbook-functions.ts`): discovery, copy, cleanup, report;
+ * - runbook functions (`runbook-functions.ts`): discovery, clone of the new primary, copy, cleanup, report;
  * - document (`automation.ts`): the Automation role and the `${appName}-RestoreAndReconcile` document.
  *
  * The construct is an `ec2.IConnectable` for the comparison task: admit it on each local
@@ -80,7 +80,24 @@ export class RestoreAndReconcile extends Construct implements ec2.IConnectable {
     this.executionRole = task.executionRole;
     this.taskDefinitions = task.taskDefinitions;
 
-    this.functions = runbookFunctions(this, { props, retention, arns, bucket: this.reportBucket, taskLogGroup: task.logGroup, cleanupMinutes: timeouts.cleanupMinutes });
+    const capacity = props.serverlessCapacity ?? { min: 2, max: 32 };
+    this.functions = runbookFunctions(this, {
+      props,
+      retention,
+      arns,
+      bucket: this.reportBucket,
+      taskLogGroup: task.logGroup,
+      cleanupMinutes: timeouts.cleanupMinutes,
+      clone: {
+        subnetGroupName: subnetGroup.ref,
+        securityGroupId: network.temporaryClusterSecurityGroup.securityGroupId,
+        instanceClass: props.temporaryInstanceClass ?? 'db.serverless',
+        minCapacity: capacity.min,
+        maxCapacity: capacity.max,
+        // The clone is started before the copy: it may wait for the copy, the restore and its own creation.
+        timeoutMinutes: timeouts.copyMinutes + 2 * timeouts.restoreMinutes,
+      },
+    });
 
     const runbook = runbookDocument(this, { props, documentName: this.documentName, arns, network, subnetGroup, task, functions: this.functions, timeouts });
     this.document = runbook.document;
@@ -103,8 +120,9 @@ function validate(scope: Construct, props: RestoreAndReconcileProps, documentNam
   for (const db of props.databases) {
     if (seen.has(db.name)) errors.push(`database ${db.name} is listed twice`);
     seen.add(db.name);
-    const name = temporaryName(props.appName, db.name);
-    if (name.length > MAX_TEMPORARY_NAME_LENGTH) errors.push(`temporary name ${name} exceeds ${MAX_TEMPORARY_NAME_LENGTH} characters`);
+    for (const name of temporaryClusterNames(props.appName, db.name)) {
+      if (name.length > MAX_TEMPORARY_NAME_LENGTH) errors.push(`temporary name ${name} exceeds ${MAX_TEMPORARY_NAME_LENGTH} characters`);
+    }
     if (!db.parameterGroupFamily.startsWith(db.engine)) errors.push(`database ${db.name}: parameter group family ${db.parameterGroupFamily} does not match engine ${db.engine}`);
     if (!Number.isInteger(db.port) || db.port < 1150 || db.port > 65535) errors.push(`database ${db.name}: port ${db.port} is not a valid Aurora port`);
     for (const r of props.regions) {

@@ -55,7 +55,7 @@ export function runbookDocument(scope: Construct, options: RunbookDocumentOption
   const policy = new iam.Policy(scope, 'AutomationPolicy', {
     roles: [role],
     statements: [
-      new iam.PolicyStatement({ sid: 'InvokeRunbookFunctions', actions: ['lambda:InvokeFunction'], resources: [functions.find, functions.copy, functions.cleanup, functions.report].map((fn) => fn.functionArn) }),
+      new iam.PolicyStatement({ sid: 'InvokeRunbookFunctions', actions: ['lambda:InvokeFunction'], resources: [functions.find, functions.copy, functions.cleanup, functions.report, functions.clone].map((fn) => fn.functionArn) }),
       describeTemporary(arns),
       new iam.PolicyStatement({
         sid: 'RestoreTemporaryCluster',
@@ -130,7 +130,13 @@ export function runbookDocument(scope: Construct, options: RunbookDocumentOption
     regions: props.regions,
     databases: props.databases.map((db) => db.name),
     executionRoleArn: role.roleArn,
-    functions: { find: functions.find.functionName, copy: functions.copy.functionName, cleanup: functions.cleanup.functionName, report: functions.report.functionName },
+    functions: {
+      find: functions.find.functionName,
+      copy: functions.copy.functionName,
+      cleanup: functions.cleanup.functionName,
+      report: functions.report.functionName,
+      clone: functions.clone.functionName,
+    },
     subnetGroupName: options.subnetGroup.ref,
     clusterSecurityGroupId: options.network.temporaryClusterSecurityGroup.securityGroupId,
     kmsKeyArn: props.dataKey.keyArn,

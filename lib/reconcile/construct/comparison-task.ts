@@ -16,7 +16,7 @@ import type { Construct } from 'constructs';
 import { wildcardResourceFinding } from '../../observability/nag';
 import type { DatabaseName } from '../../topology/topology';
 import { IMAGE_DATA_DIR, stageTaskImage } from '../restore-task-image';
-import { CONTAINER_NAME, temporaryName } from '../runtime/names';
+import { CONTAINER_NAME, temporaryClusterNames, temporaryName } from '../runtime/names';
 import type { RestoreAndReconcileDatabase, RestoreAndReconcileProps } from './props';
 import { pascal, REPORTS, type TemporaryArns } from './shared';
 
@@ -65,7 +65,7 @@ export function comparisonTask(scope: Construct, options: ComparisonTaskOptions)
       description: `${props.appName} restore-and-reconcile: the ${db.name} comparison task`,
       assumedBy: ecsPrincipal,
     });
-    grantTaskRole(scope, taskRole, db, props.dataKey, options.bucket, arns.rds('cluster', temporaryName(props.appName, db.name)), arns.managedSecret);
+    grantTaskRole(scope, taskRole, db, props.dataKey, options.bucket, temporaryClusterNames(props.appName, db.name).map((name) => arns.rds('cluster', name)), arns.managedSecret);
     taskRoles.push(taskRole);
     const definition = new ecs.FargateTaskDefinition(scope, `${pascal(db.name)}Task`, {
       // Fixed family: the document starts `${appName}-reconcile-{{ Database }}`.
@@ -121,7 +121,7 @@ function grantTaskRole(
   db: RestoreAndReconcileDatabase,
   dataKey: kms.IKey,
   bucket: s3.Bucket,
-  temporaryClusterArn: string,
+  temporaryClusterArns: string[],
   managedSecretArn: string,
 ): void {
   const region = Stack.of(scope).region;
@@ -145,7 +145,7 @@ function grantTaskRole(
         sid: 'ReadTemporaryClusterCredentials',
         actions: ['secretsmanager:GetSecretValue'],
         resources: [managedSecretArn],
-        conditions: { StringEquals: { 'secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn': temporaryClusterArn } },
+        conditions: { StringEquals: { 'secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn': temporaryClusterArns } },
       }),
       new iam.PolicyStatement({
         sid: 'DecryptTemporaryClusterCredentials',
@@ -165,7 +165,7 @@ function grantTaskRole(
   Validations.of(policy).acknowledge(
     {
       id: wildcardResourceFinding(policy, managedSecretArn),
-      reason: `RDS names managed secrets rds!cluster-<random>; only the one RDS tagged with the temporary ${db.name} cluster's ARN is readable (resource tag condition).`,
+      reason: `RDS names managed secrets rds!cluster-<random>; only those RDS tagged with the ARN of a temporary ${db.name} cluster (restored old primary, clone, base) are readable (resource tag condition).`,
     },
     { id: wildcardResourceFinding(policy, objects), reason: `Writes the run's report under reports/${db.name}/<execution id>/; the execution id is known only at run time.` },
     ...(db.secret.secretFullArn === undefined

@@ -13,10 +13,10 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { platformFunction } from '../../common/node-function';
 import { wildcardResourceFinding } from '../../observability/nag';
-import { CLEANUP_FUNCTION_TIMEOUT_SECONDS } from '../restore-document';
-import { ENV_CONFIG, type RuntimeConfig } from '../runtime/config';
+import { CLEANUP_FUNCTION_TIMEOUT_SECONDS, CLONE_FUNCTION_TIMEOUT_SECONDS } from '../restore-document';
+import { ENV_CONFIG, type CloneSettings, type RuntimeConfig } from '../runtime/config';
 import { ENV_TASK_LOG_GROUP } from '../runtime/handlers/environment';
-import { FAILOVER_SNAPSHOT_PREFIX } from '../runtime/names';
+import { FAILOVER_SNAPSHOT_PREFIX, subnetGroupName, temporaryName } from '../runtime/names';
 import type { RestoreAndReconcileProps } from './props';
 import { grantTopicKey, publishStatement, REPORTS, type TemporaryArns } from './shared';
 
@@ -27,6 +27,7 @@ export interface RestoreAndReconcileFunctions {
   readonly copy: lambda.Function;
   readonly cleanup: lambda.Function;
   readonly report: lambda.Function;
+  readonly clone: lambda.Function;
 }
 
 export interface RunbookFunctionsOptions {
@@ -36,6 +37,8 @@ export interface RunbookFunctionsOptions {
   readonly bucket: s3.Bucket;
   readonly taskLogGroup: logs.LogGroup;
   readonly cleanupMinutes: number;
+  /** The clone and base are created like the restored old primary: same subnets, security group, capacity. */
+  readonly clone: CloneSettings;
 }
 
 export function runbookFunctions(scope: Construct, options: RunbookFunctionsOptions): RestoreAndReconcileFunctions {
@@ -51,8 +54,9 @@ export function runbookFunctions(scope: Construct, options: RunbookFunctionsOpti
     bucketName: options.bucket.bucketName,
     ...(props.notificationTopic !== undefined ? { topicArn: props.notificationTopic.topicArn } : {}),
     cleanupTimeoutMinutes: options.cleanupMinutes,
+    clone: options.clone,
     databases: Object.fromEntries(
-      databases.map((db) => [db.name, { engine: db.engine, globalClusterIdentifier: db.globalClusterIdentifier, memberClusterArns: db.memberClusterArnByRegion }]),
+      databases.map((db) => [db.name, { engine: db.engine, globalClusterIdentifier: db.globalClusterIdentifier, memberClusterArns: db.memberClusterArnByRegion, port: db.port }]),
     ),
   };
   const environment = { [ENV_CONFIG]: stack.toJsonString(config) };
@@ -65,6 +69,7 @@ export function runbookFunctions(scope: Construct, options: RunbookFunctionsOpti
   const failoverSnapshotPatterns = otherRegions.map((r) => arns.rds('cluster-snapshot', `${FAILOVER_SNAPSHOT_PREFIX}*`, r));
   const oldRegionKeys = otherRegions.map((r) => stack.formatArn({ service: 'kms', region: r, resource: 'key', resourceName: '*' }));
   const viaRds = { 'kms:ViaService': `rds.${region}.amazonaws.com` };
+  const localMemberArns = databases.map((db) => db.memberClusterArnByRegion[region]).filter((arn): arn is string => arn !== undefined);
   const make = (id: string, entry: string, fn: FunctionOptions): lambda.Function => runtimeFunction(scope, id, entry, { ...fn, logKey: props.logKey, retention: options.retention });
 
   const find = make('FindSnapshot', 'find-snapshot.ts', {
@@ -74,6 +79,8 @@ export function runbookFunctions(scope: Construct, options: RunbookFunctionsOpti
     statements: [
       new iam.PolicyStatement({ sid: 'ReadGlobalDatabases', actions: ['rds:DescribeGlobalClusters'], resources: globalClusterArns }),
       describeTemporary(arns),
+      // FailoverTime must lie in the new primary's restore window (read-only).
+      new iam.PolicyStatement({ sid: 'ReadNewPrimaryRestoreWindow', actions: ['rds:DescribeDBClusters'], resources: localMemberArns }),
       new iam.PolicyStatement({ sid: 'ListOldPrimarySnapshots', actions: ['rds:DescribeDBClusterSnapshots'], resources: [...oldMemberArns, ...oldSnapshotPatterns] }),
     ],
     wildcards: oldSnapshotPatterns.map((resource) => ({
@@ -133,20 +140,20 @@ export function runbookFunctions(scope: Construct, options: RunbookFunctionsOpti
 
   const automationExecutions = stack.formatArn({ service: 'ssm', resource: 'automation-execution', resourceName: '*' });
   const cleanup = make('Cleanup', 'cleanup.ts', {
-    description: 'Restore-and-reconcile: deletes the temporary instance, cluster and copied snapshot of one execution',
+    description: 'Restore-and-reconcile: deletes the temporary instances, clusters (old primary, clone, base) and copied snapshot of one execution',
     timeout: Duration.seconds(CLEANUP_FUNCTION_TIMEOUT_SECONDS),
     environment,
     statements: [
       describeTemporary(arns),
-      new iam.PolicyStatement({ sid: 'DeleteTemporaryInstance', actions: ['rds:DeleteDBInstance'], resources: arns.instances }),
-      new iam.PolicyStatement({ sid: 'DeleteTemporaryCluster', actions: ['rds:DeleteDBCluster'], resources: arns.clusters }),
+      new iam.PolicyStatement({ sid: 'DeleteTemporaryInstance', actions: ['rds:DeleteDBInstance'], resources: arns.allInstances }),
+      new iam.PolicyStatement({ sid: 'DeleteTemporaryCluster', actions: ['rds:DeleteDBCluster'], resources: arns.allClusters }),
       new iam.PolicyStatement({ sid: 'DeleteCopiedSnapshot', actions: ['rds:DeleteDBClusterSnapshot'], resources: arns.snapshots }),
       // RDS deletes the cluster's managed secret with the cluster, on the caller's behalf.
       new iam.PolicyStatement({
         sid: 'DeleteTemporaryManagedSecret',
         actions: ['secretsmanager:DeleteSecret'],
         resources: [arns.managedSecret],
-        conditions: { StringEquals: { 'secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn': arns.clusters } },
+        conditions: { StringEquals: { 'secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn': arns.allClusters } },
       }),
       // Leftovers of an earlier run are deleted only once its execution finished.
       new iam.PolicyStatement({ sid: 'ReadEarlierExecutionStatus', actions: ['ssm:GetAutomationExecution'], resources: [automationExecutions] }),
@@ -179,7 +186,65 @@ export function runbookFunctions(scope: Construct, options: RunbookFunctionsOpti
     // The failure notice (the success notice is a document step).
     topic: props.notificationTopic,
   });
-  return { find, copy, cleanup, report };
+  const clone = make('CloneNewPrimary', 'clone.ts', {
+    description: 'Restore-and-reconcile: copy-on-write clone (and point-in-time base) of the new primary, read instead of the live member',
+    timeout: Duration.seconds(CLONE_FUNCTION_TIMEOUT_SECONDS),
+    environment,
+    statements: cloneStatements(props, region, arns, localMemberArns),
+    wildcards: [
+      {
+        resource: arns.managedSecret,
+        reason: 'RDS creates the clone\'s and the base\'s managed secret (ManageMasterUserPassword) under a generated name rds!cluster-<random>; nothing else is allowed on other secrets.',
+      },
+    ],
+  });
+  return { find, copy, cleanup, report, clone };
+}
+
+/** RestoreDBClusterToPointInTime from this Region's member to the clone/base names only, then their secret and instance. */
+function cloneStatements(props: RestoreAndReconcileProps, region: string, arns: TemporaryArns, localMemberArns: readonly string[]): iam.PolicyStatement[] {
+  const app = props.appName;
+  const via = [`rds.${region}.amazonaws.com`, `secretsmanager.${region}.amazonaws.com`];
+  return [
+    new iam.PolicyStatement({ sid: 'DescribeNewPrimaryAndClones', actions: ['rds:DescribeDBClusters'], resources: [...localMemberArns, ...arns.cloneClusters] }),
+    new iam.PolicyStatement({ sid: 'DescribeCloneInstances', actions: ['rds:DescribeDBInstances'], resources: arns.cloneInstances }),
+    new iam.PolicyStatement({
+      sid: 'CloneNewPrimary',
+      actions: ['rds:RestoreDBClusterToPointInTime'],
+      resources: [
+        ...localMemberArns,
+        ...arns.cloneClusters,
+        arns.rds('subgrp', subnetGroupName(app)),
+        ...props.databases.map((db) => arns.rds('cluster-pg', temporaryName(app, db.name))),
+      ],
+    }),
+    new iam.PolicyStatement({
+      sid: 'CreateCloneInstance',
+      actions: ['rds:CreateDBInstance'],
+      resources: [...arns.cloneInstances, ...arns.cloneClusters, ...props.databases.map((db) => arns.rds('pg', temporaryName(app, db.name)))],
+    }),
+    new iam.PolicyStatement({ sid: 'TagClones', actions: ['rds:AddTagsToResource'], resources: [...arns.cloneClusters, ...arns.cloneInstances] }),
+    new iam.PolicyStatement({ sid: 'ManageClonePassword', actions: ['rds:ModifyDBCluster'], resources: arns.cloneClusters }),
+    // RDS creates the managed master secret on the caller's behalf.
+    new iam.PolicyStatement({
+      sid: 'CreateManagedSecret',
+      actions: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource', 'secretsmanager:RotateSecret', 'secretsmanager:DescribeSecret'],
+      resources: [arns.managedSecret],
+    }),
+    // The member (hence its clone) and the managed secrets use the Region's data key.
+    new iam.PolicyStatement({
+      sid: 'UseTheDataKeyThroughRdsAndSecretsManager',
+      actions: ['kms:DescribeKey', 'kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: [props.dataKey.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': via } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'GrantTheDataKeyToRdsAndSecretsManager',
+      actions: ['kms:CreateGrant'],
+      resources: [props.dataKey.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': via }, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+    }),
+  ];
 }
 
 /** Read-only describes of the temporary resources (every function and the Automation role). */

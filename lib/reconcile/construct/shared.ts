@@ -6,7 +6,7 @@ import { ArnFormat, type Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { DatabaseName } from '../../topology/topology';
-import { temporaryName } from '../runtime/names';
+import { baseName, cloneName, temporaryName } from '../runtime/names';
 
 /** S3 keys of the reports: `reports/<database>/<execution id>/`. */
 export const REPORTS = 'reports';
@@ -18,6 +18,12 @@ export interface TemporaryArns {
   readonly clusters: string[];
   readonly instances: string[];
   readonly snapshots: string[];
+  /** The clone of the new primary and the base, per database: clusters and instances. */
+  readonly cloneClusters: string[];
+  readonly cloneInstances: string[];
+  /** Every temporary cluster / instance: restored old primary, clone, base. */
+  readonly allClusters: string[];
+  readonly allInstances: string[];
   /** `rds!cluster-*`: the name RDS gives a cluster's managed master secret. */
   readonly managedSecret: string;
 }
@@ -25,10 +31,19 @@ export interface TemporaryArns {
 export function temporaryArns(stack: Stack, appName: string, databases: readonly DatabaseName[]): TemporaryArns {
   const rds = (resource: string, name: string, inRegion: string = stack.region): string =>
     stack.formatArn({ service: 'rds', region: inRegion, resource, resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  const copies = databases.flatMap((db) => [cloneName(appName, db), baseName(appName, db)]);
+  const clusters = databases.map((db) => rds('cluster', temporaryName(appName, db)));
+  const instances = databases.map((db) => rds('db', temporaryName(appName, db)));
+  const cloneClusters = copies.map((name) => rds('cluster', name));
+  const cloneInstances = copies.map((name) => rds('db', name));
   return {
     rds,
-    clusters: databases.map((db) => rds('cluster', temporaryName(appName, db))),
-    instances: databases.map((db) => rds('db', temporaryName(appName, db))),
+    clusters,
+    instances,
+    cloneClusters,
+    cloneInstances,
+    allClusters: [...clusters, ...cloneClusters],
+    allInstances: [...instances, ...cloneInstances],
     snapshots: databases.map((db) => rds('cluster-snapshot', temporaryName(appName, db))),
     managedSecret: stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: 'rds!cluster-*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
   };

@@ -17,7 +17,7 @@ const OPTIONS: ReconcileDocumentOptions = {
   regions: ['us-east-1', 'us-west-2'],
   databases: ['catalog', 'orders'],
   executionRoleArn: 'arn:aws:iam::123456789012:role/automation',
-  functions: { find: 'find-fn', copy: 'copy-fn', cleanup: 'cleanup-fn', report: 'report-fn' },
+  functions: { find: 'find-fn', copy: 'copy-fn', cleanup: 'cleanup-fn', report: 'report-fn', clone: 'clone-fn' },
   subnetGroupName: 'retail-reconcile',
   clusterSecurityGroupId: 'sg-cluster',
   kmsKeyArn: 'arn:aws:kms:us-west-2:123456789012:key/k',
