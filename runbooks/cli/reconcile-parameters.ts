@@ -16,6 +16,12 @@ export interface OptionalReconcileParameter {
 export const OPTIONAL_RECONCILE_PARAMETERS: readonly OptionalReconcileParameter[] = [
   { parameter: 'SnapshotArn', flag: '--snapshot-arn', placeholder: '<arn>', help: 'a specific rds:unplanned-global-failover-* snapshot (default: the newest)' },
   { parameter: 'Tables', flag: '--tables', placeholder: '<t1,t2>', help: 'only these tables (default: every table)' },
+  {
+    parameter: 'FailoverTime',
+    flag: '--failover-time',
+    placeholder: '<ISO-8601 UTC>',
+    help: 'three-way: also restore the new primary to this time, e.g. 2026-01-02T03:04:05Z (default: two-way)',
+  },
 ];
 
 export interface ReconcileRequest {

@@ -79,6 +79,13 @@ describe('reconcile', () => {
     expect(aws.callsTo('s3')).toEqual([]);
   });
 
+  it('passes --failover-time as FailoverTime (three-way verdict)', async () => {
+    aws.then('Success', [], { DocumentName: NAMES.reconcile, Outputs: { 'ReportOutcome.Payload': [outcomePayload()] } });
+    const { deps } = fakeDeps();
+    expect(await run(['reconcile', '--database', 'orders', '--old-region', EAST, '--failover-time', '2026-01-02T03:04:05Z', '--yes'], deps)).toBe(EXIT.OK);
+    expect(aws.starts[0].input.Parameters).toEqual({ Database: ['orders'], OldPrimaryRegion: [EAST], DryRun: ['false'], FailoverTime: ['2026-01-02T03:04:05Z'] });
+  });
+
   it('refuses when --old-region is still the writer (exit 2)', async () => {
     aws.states = { catalog: { writer: EAST }, orders: { writer: EAST } };
     const { deps, captured } = fakeDeps();
@@ -116,6 +123,7 @@ describe('reconcile parameter mapping', () => {
     expect(OPTIONAL_RECONCILE_PARAMETERS.map((p) => [p.parameter, p.flag])).toEqual([
       ['SnapshotArn', '--snapshot-arn'],
       ['Tables', '--tables'],
+      ['FailoverTime', '--failover-time'],
     ]);
     expect(reconcileDocumentParameters({ database: 'catalog', oldRegion: EAST, dryRun: false, optional: { Tables: 'products' } })).toEqual({
       Database: ['catalog'],
