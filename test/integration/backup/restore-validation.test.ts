@@ -14,6 +14,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeDBClustersCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
+import { Client as PgClient } from 'pg';
 import { compareCounts, countRows, type CountTarget, type TableCounts } from '../../../lib/backup/runtime/row-counts';
 import { validateRestoreJob, type ValidationSettings } from '../../../lib/backup/runtime/validate';
 import { CATALOG_ENGINE, ORDERS_ENGINE } from '../../../lib/data/engines';
@@ -288,5 +289,37 @@ describe.each([catalog, orders])('a restore job of $name validated end to end (A
   test('a restore without the database is reported FAILED with the server\'s words', async () => {
     const outcome = await validate('no database');
     expect(outcome).toEqual({ status: 'FAILED', message: expect.stringMatching(new RegExp(`^validation could not run: restored cluster awsbackup-restore-test-1: .*${store.noDatabase.source}`)) });
+  });
+});
+
+describe('PostgreSQL: a table the login may not read', () => {
+  beforeAll(async () => {
+    await orders.createLogin(orders.server());
+  });
+  afterAll(async () => {
+    await orders.dropLogin(orders.server());
+  });
+
+  test('fails the count, naming the table, instead of dropping out of both sides unnoticed', async () => {
+    const info = orders.server();
+    await orders.write(info, orders.live);
+    // Created by another role (here the superuser) without a grant to the master user.
+    await adminExec(info, ['CREATE TABLE audit_log (id int)', 'INSERT INTO audit_log VALUES (1)'], orders.database);
+    await expect(countRows(target(orders))).rejects.toThrow('permission denied for table audit_log');
+    await adminExec(info, [`GRANT SELECT ON audit_log TO "${orders.login}"`], orders.database);
+    expect(await countRows(target(orders))).toEqual({ ...keyed(orders, orders.live), 'public.audit_log': 1 });
+  });
+
+  test('temporary tables of other sessions are not the store\'s', async () => {
+    const info = orders.server();
+    await orders.write(info, orders.live);
+    const session = new PgClient({ host: info.host, port: info.port, user: orders.login, password: LOGIN_PASSWORD, database: orders.database });
+    await session.connect();
+    try {
+      await session.query('CREATE TEMPORARY TABLE scratch (id int)');
+      expect(await countRows(target(orders))).toEqual(keyed(orders, orders.live));
+    } finally {
+      await session.end();
+    }
   });
 });
