@@ -22,9 +22,9 @@ export interface RestoreAndReconcileDatabase {
   /** Family of the temporary cluster's and instance's parameter groups, e.g. `aurora-postgresql16`. */
   readonly parameterGroupFamily: string;
   /**
-   * This Region's member cluster endpoint (e.g. `member.cluster.attrEndpointAddress`). The task reads the new primary
-   * there: preflight checks this member is the writer, and the endpoint's certificate is a regular cluster certificate,
-   * verified with the RDS bundle (the secret's `host`, the global writer endpoint, is not used).
+   * This Region's member cluster endpoint (e.g. `member.cluster.attrEndpointAddress`): the task definition's NEW_HOST,
+   * used only by a task started by hand. The runbook passes the endpoint of its copy-on-write clone of this member
+   * instead (TARGETS), so a run never reads the live new primary.
    */
   readonly clusterEndpointAddress: string;
   /** PostgreSQL schema to compare. @default 'public' (ignored for MySQL: the database is the schema) */
@@ -59,13 +59,16 @@ export interface RestoreAndReconcileProps {
   readonly notificationTopic?: sns.ITopic;
   /** @default runbookNames(appName).reconcile (`${appName}-RestoreAndReconcile`) */
   readonly documentName?: string;
-  /** Instance class of the temporary cluster's instance. @default 'db.serverless' */
+  /** Instance class of the temporary clusters' instances (restored old primary, clone of the new primary, base). @default 'db.serverless' */
   readonly temporaryInstanceClass?: string;
-  /** Serverless v2 capacity of the temporary cluster (ACUs). @default { min: 2, max: 32 } */
+  /** Serverless v2 capacity of each temporary cluster (ACUs). @default { min: 2, max: 32 } */
   readonly serverlessCapacity?: { readonly min: number; readonly max: number };
   /** Comparison task size. @default 2 vCPU, 4 GiB, 50 GiB of ephemeral storage */
   readonly task?: { readonly cpu?: number; readonly memoryMiB?: number; readonly ephemeralStorageGiB?: number };
-  /** @default copy 240, restore 120, comparison 360, cleanup 60 (minutes) */
+  /**
+   * @default copy 240, restore 120, comparison 360, cleanup 60 (minutes). The clone of the new primary (and the
+   * base), started before the copy, must be ready within copy + 2 × restore minutes of its start.
+   */
   readonly timeouts?: {
     readonly copyMinutes?: number;
     readonly restoreMinutes?: number;
