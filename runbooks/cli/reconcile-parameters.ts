@@ -19,7 +19,7 @@ export const OPTIONAL_RECONCILE_PARAMETERS: readonly OptionalReconcileParameter[
   {
     parameter: 'FailoverTime',
     flag: '--failover-time',
-    placeholder: '<ISO-8601 UTC>',
+    placeholder: '<time>',
     help: 'three-way: also restore the new primary to this time, e.g. 2026-01-02T03:04:05Z (default: two-way)',
   },
 ];
