@@ -8,7 +8,7 @@ import { badInput, describeError, EXIT } from './errors';
 import { FollowOutcome, followExecution, MAX_FOLLOW_MS, outcomeLines, startExecution } from './execute';
 import { CommandResult, Output, utcTime } from './output';
 import { confirmOrRefuse } from './confirm';
-import { reconcileDocumentParameters } from './reconcile-parameters';
+import { invalidReconcileOptions, reconcileDocumentParameters } from './reconcile-parameters';
 import { chooseDatabaseView } from './views';
 
 /**
@@ -101,6 +101,8 @@ export async function reconcileCommand(deps: CliDeps, options: CliOptions, outpu
   const database = options.database;
   const oldRegion = options.oldRegion;
   if (database === undefined || oldRegion === undefined) throw badInput('reconcile needs --database and --old-region');
+  const invalid = invalidReconcileOptions(options.reconcileOptional);
+  if (invalid.length > 0) throw badInput(invalid.join('; '));
   const { topology } = await discoverTopology(deps, options);
   requireRegion(topology, oldRegion, '--old-region');
 
