@@ -122,7 +122,7 @@ export async function reconcileCommand(deps: CliDeps, options: CliOptions, outpu
   const documentName = topology.runbooks[writer]?.reconcile;
   if (documentName === undefined) throw badInput(`the topology lists no restore-and-reconcile runbook in ${writer}`);
   const parameters = reconcileDocumentParameters({ database, oldRegion, dryRun: options.dryRun, optional: options.reconcileOptional });
-  const question = `Start ${documentName} in ${writer} (${database}: old primary ${oldRegion}; creates temporary clusters: the restored old primary, a clone of the new primary${parameters.FailoverTime !== undefined ? " and the base" : ""}, deleted at the end)?`;
+  const question = `Start ${documentName} in ${writer} (${database}: old primary ${oldRegion}; creates temporary clusters: the restored old primary, a clone of the new primary${parameters.FailoverTime !== undefined ? ' and the base' : ''}, deleted at the end)?`;
   if (!(await confirmOrRefuse(deps, options, question))) {
     return { exitCode: EXIT.DECLINED, document: { command: 'reconcile', started: false }, text: ['Not confirmed; nothing was started.'] };
   }
