@@ -252,7 +252,8 @@ export function describeTemporary(arns: TemporaryArns): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: 'DescribeTemporaryResources',
     actions: ['rds:DescribeDBClusters', 'rds:DescribeDBInstances', 'rds:DescribeDBClusterSnapshots'],
-    resources: [...arns.clusters, ...arns.instances, ...arns.snapshots],
+    // The clone and the base too: the preflight refuses while they exist, the cleanup finds them by name.
+    resources: [...arns.allClusters, ...arns.allInstances, ...arns.snapshots],
   });
 }
 

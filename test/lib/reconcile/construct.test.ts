@@ -203,6 +203,12 @@ describe('RestoreAndReconcile construct', () => {
     expect(deletes).toContain(`:cluster:${APP}-reconcile-orders-clone`);
     expect(deletes).toContain(`:cluster:${APP}-reconcile-orders-base`);
     expect(JSON.stringify(Stack.of(westStack).resolve(cleanup.get('DeleteTemporaryInstance')?.Resource))).toContain(`:db:${APP}-reconcile-orders-base`);
+    // The preflight and the cleanup can see them (leftovers are found by name).
+    for (const fn of ['FindSnapshot', 'Cleanup']) {
+      const describe = statementsOf(west).filter(([id]) => id.startsWith(`RestoreAndReconcile${fn}Policy`)).map(([, s]) => s).find((s) => s.Sid === 'DescribeTemporaryResources');
+      const seen = JSON.stringify(Stack.of(westStack).resolve(describe?.Resource));
+      expect([fn, seen.includes(`:cluster:${APP}-reconcile-orders-clone`), seen.includes(`:db:${APP}-reconcile-orders-base`)]).toEqual([fn, true, true]);
+    }
     // The Automation role invokes it.
     const automation = new Map(statementsOf(west).filter(([id]) => id.startsWith('RestoreAndReconcileAutomationPolicy')).map(([, s]) => [s.Sid, s]));
     expect(JSON.stringify(automation.get('InvokeRunbookFunctions')?.Resource)).toContain('RestoreAndReconcileCloneNewPrimary');
