@@ -354,6 +354,44 @@ describe('MySQL/MariaDB: key collations that differ are compared in byte order',
   });
 });
 
+describe('MySQL/MariaDB: keys without an order key ranges can follow', () => {
+  const unordered = [
+    "CREATE TABLE k_enum (e enum('zz','aa') PRIMARY KEY, v int)",
+    "INSERT INTO k_enum VALUES ('zz', 1), ('aa', 2)",
+    "CREATE TABLE k_set (id int, s set('b','a'), v int, PRIMARY KEY (id, s))",
+    'CREATE TABLE k_float (f float PRIMARY KEY, v int)',
+    'INSERT INTO k_float VALUES (0.1, 1), (1.0000001, 2)',
+    'CREATE TABLE k_double (d double PRIMARY KEY, v int)',
+  ];
+  const years = ['CREATE TABLE k_year (y year PRIMARY KEY, v int)', 'INSERT INTO k_year SELECT 1900 + seq, seq FROM seq_1_to_255'];
+  let pair: Pair;
+  beforeAll(async () => {
+    pair = await createPair('mysql', 'my_keytypes', [...unordered, ...years], [], ['DELETE FROM k_year WHERE y = 1950', 'UPDATE k_year SET v = -1 WHERE y IN (1901, 2024, 2155)', 'INSERT INTO k_year VALUES (0, 0)']);
+  });
+
+  it('refuses ENUM, SET, FLOAT and DOUBLE keys (exit 2), naming table, column and type of each at once', async () => {
+    const err = await runEngine(pair).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ReconcileError);
+    const message = (err as Error).message;
+    expect(message).toContain('primary key without an order key ranges can follow');
+    expect(message).toContain("table k_enum, column e, type enum('zz','aa'): ENUM values sort by their index number, not their text");
+    expect(message).toContain("table k_set, column s, type set('b','a'): SET values sort by their bit mask, not their text");
+    expect(message).toContain('table k_float, column f, type float: FLOAT text is rounded');
+    expect(message).toContain('table k_double, column d, type double: DOUBLE text is rounded');
+    expect(message).toContain('leave these tables out with --tables');
+    expect(message).not.toContain('k_year');
+  });
+
+  it('ranges YEAR keys by the column itself and finds exactly the differences', async () => {
+    const run = await runEngine(pair, { tables: ['k_year'], tuning: { chunkSize: 50, leafRows: 4, maxSplit: 4, fetchSize: 16 } });
+    expect(run.tables.k_year).toMatchObject({ oldRows: 255, newRows: 255, missingInNew: 1, changed: 3, onlyInNew: 1, notes: [] });
+    expect(kinds(run.outDir, 'k_year.jsonl')).toEqual(['onlyInNew:0', 'changed:1901', 'missingInNew:1950', 'changed:2024', 'changed:2155']);
+  });
+});
+
 describe('MySQL/MariaDB: snapshot', () => {
   it('reads a consistent snapshot taken when the run starts', async () => {
     const pair = await createPair('mysql', 'my_snap', ['CREATE TABLE t (id int PRIMARY KEY)', 'INSERT INTO t SELECT seq FROM seq_1_to_10']);
