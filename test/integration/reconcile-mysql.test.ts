@@ -389,6 +389,16 @@ describe('MySQL/MariaDB: keys without an order key ranges can follow', () => {
     const run = await runEngine(pair, { tables: ['k_year'], tuning: { chunkSize: 50, leafRows: 4, maxSplit: 4, fetchSize: 16 } });
     expect(run.tables.k_year).toMatchObject({ oldRows: 255, newRows: 255, missingInNew: 1, changed: 3, onlyInNew: 1, notes: [] });
     expect(kinds(run.outDir, 'k_year.jsonl')).toEqual(['onlyInNew:0', 'changed:1901', 'missingInNew:1950', 'changed:2024', 'changed:2155']);
+    // Ranged and merged as a number (the column itself, which its index serves), not by a binary form.
+    const side = await MysqlSide.open('old', parseConnectionUrl('mysql', pair.oldUrl, '--old'));
+    try {
+      const year = (await side.listTables()).find((t) => t.name === 'k_year');
+      if (!year) throw new Error('k_year not listed');
+      expect(side.keyOrders(year)).toEqual(['integer']);
+      expect(side.unorderedKey(year)).toBeNull();
+    } finally {
+      await side.close();
+    }
   });
 });
 
