@@ -183,7 +183,8 @@ describe('MySQL/MariaDB: collations and composite keys', () => {
     ['small ranges', { chunkSize: 2, leafRows: 2, maxSplit: 2, fetchSize: 2 }],
     ['one range', {}],
   ])('treats keys equal under a case/accent-insensitive PAD SPACE collation as different keys (%s)', async (_name, tuning) => {
-    const run = await runEngine(pair, { tables: ['ci', 'bin', 'en'], tuning });
+    // `en` (ENUM key) is refused: see 'keys without an order key ranges can follow'.
+    const run = await runEngine(pair, { tables: ['ci', 'bin'], tuning });
     expect(run.tables.ci).toMatchObject({ oldRows: 8, newRows: 8, missingInNew: 5, changed: 1, onlyInNew: 5 });
     expect(kinds(run.outDir, 'ci.jsonl').sort()).toEqual([
       'changed:z',
@@ -199,7 +200,6 @@ describe('MySQL/MariaDB: collations and composite keys', () => {
       'onlyInNew:x',
     ]);
     expect(kinds(run.outDir, 'bin.jsonl')).toEqual(['changed:a\t']);
-    expect(kinds(run.outDir, 'en.jsonl')).toEqual(['changed:a', 'missingInNew:m']);
   });
 
   it('compares composite keys under a case-insensitive collation', async () => {
