@@ -347,7 +347,8 @@ export class MysqlSide implements Side {
       const q = quoteMysql(c.name);
       // Byte order when the sides' collations could not be proven equal (see TableMeta).
       if (fam === 'other' || (fam === 'string' && table.byteOrderKeys === true)) {
-        // No reliable natural order to bind against (ENUM sorts by index, FLOAT text is lossy): use the binary form.
+        // No natural order known to bind against (e.g. MariaDB UUID, INET6): the binary form, correct but
+        // without the index. ENUM/SET/FLOAT/DOUBLE keys never get here: the run refuses them (unorderedKey).
         const b = `CAST(${valueExpr(c)} AS BINARY)`;
         rangeOrders.push(b);
         rangeSelects.push(b);
