@@ -9,7 +9,7 @@ import { loadPrices } from '../../scripts/cost';
 import { capacityReport, main } from '../../scripts/capacity';
 
 const prices = loadPrices();
-const NOW = new Date('2027-06-01T00:00:00Z');
+const NOW = new Date('2030-06-01T00:00:00Z');
 const EXAMPLE_PATH = join(__dirname, '..', '..', 'examples', 'peak-event.json');
 
 function run(argv: string[]): { code: number; out: string; err: string } {
@@ -29,7 +29,7 @@ describe('npm run capacity', () => {
     expect(out).toContain('| carts tasks | 2 | 3 | 8 |');
     expect(out).toContain('| checkout tasks | 2 | 2 | 8 |');
     expect(out).toContain('| load balancer LCUs (reservation) | none | 83 | |');
-    expect(out).toContain('released 2027-11-26T17:30:00.000Z (release 30 min): 6.5 hours');
+    expect(out).toContain('released 2030-11-29T17:30:00.000Z (release 30 min): 6.5 hours');
     // Extra tasks per Region: ui 6 x (1 vCPU x $0.04048 + 2 GB x $0.004445) + catalog 2 x (0.5 x 0.04048 + 1 x 0.004445)
     // + carts 1 x $0.04937 = $0.39496/h x 6.5 h = $2.567 per Region, $5.13 for two.
     expect(out).toContain('| Fargate tasks above minCount | $2.57 | $5.13 |');
@@ -69,7 +69,7 @@ describe('npm run capacity', () => {
       writeFileSync(file, JSON.stringify({ capacity: { peakRequestsPerSecond: 10, events: [{ name: 'old', start: '2027-01-01T00:00:00Z', end: '2027-01-01T01:00:00Z' }] } }));
       const past = run(['-c', `config=${file}`]);
       expect(past.code).toBe(1);
-      expect(past.err).toContain('capacity.events[0].end: got "2027-01-01T01:00:00Z"; is in the past (now 2027-06-01T00:00:00.000Z): remove the event');
+      expect(past.err).toContain('capacity.events[0].end: got "2027-01-01T01:00:00Z"; is in the past (now 2030-06-01T00:00:00.000Z): remove the event');
       expect(past.out).toBe('');
     } finally {
       rmSync(dir, { recursive: true, force: true });
