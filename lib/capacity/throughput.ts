@@ -64,6 +64,22 @@ export const DATABASE_THROUGHPUT: Readonly<Record<PlannedDatabase, DatabaseThrou
   orders: { statementsPerStoreRequest: 0.0625, statementsPerAcuPerSecond: 100 },
 };
 
+/**
+ * Provisioned instances (db.r*, db.x2*), expressed in ACUs per vCPU so that one figure per database
+ * serves both: an ACU is about 2 GiB of memory with its share of CPU, and a memory-optimized r-class
+ * vCPU comes with 8 GiB, hence 4 ACUs per vCPU (Serverless v2's 256-ACU maximum is likewise about a
+ * 64-vCPU, 512-GiB instance). ESTIMATE by that equivalence, not a measurement: CPU, not memory, bounds
+ * the statements per second. Measure it: the readers' CPUUtilization during the load test's hold phase.
+ */
+export const PROVISIONED_ACUS_PER_VCPU = 4;
+
+/**
+ * Readers the plan adds on top of those the peak needs: one, so that losing a reader (or a writer
+ * failover that promotes one) during the peak still leaves the reads enough capacity. A planning
+ * rule, not an AWS figure.
+ */
+export const SPARE_READERS = 1;
+
 export const LOAD_BALANCER_THROUGHPUT = {
   /** Average response body + headers, KiB (HTML pages ~30 KiB, assets and redirects smaller). */
   averageResponseKiB: 20,
