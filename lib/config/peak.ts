@@ -103,7 +103,7 @@ export function resolveCapacity(check: Checker, input: unknown, context: Capacit
     ...(peakRequestsPerSecond !== undefined ? [{ key: 'capacity.peakRequestsPerSecond', rate: peakRequestsPerSecond }] : []),
     ...events.map((event) => ({ key: `${event.key}.peakRequestsPerSecond`, rate: event.peakRequestsPerSecond })),
   ];
-  checkCeilings(check, rates, context);
+  checkCeilings(check, rates, context, events.length > 0);
 
   return {
     ...(peakRequestsPerSecond !== undefined ? { peakRequestsPerSecond } : {}),
@@ -114,7 +114,7 @@ export function resolveCapacity(check: Checker, input: unknown, context: Capacit
 }
 
 /** The highest rate must fit within every service's maxCount and the databases' maximum ACUs or readers. */
-function checkCeilings(check: Checker, rates: readonly { key: string; rate: number }[], context: CapacityContext): void {
+function checkCeilings(check: Checker, rates: readonly { key: string; rate: number }[], context: CapacityContext, scheduled: boolean): void {
   if (rates.length === 0) return;
   const highest = rates.reduce((a, b) => (b.rate > a.rate ? b : a));
   for (const service of SERVICE_NAMES) {
@@ -133,7 +133,8 @@ function checkCeilings(check: Checker, rates: readonly { key: string; rate: numb
           `must be at least ${acus} for the ${database} database to carry ${highest.rate} requests/s (${highest.key})`);
       }
     }
-  } else {
+  } else if (scheduled) {
+    // Readers are scheduled only for events (the peak rate alone schedules nothing).
     checkReaders(check, highest, context.database);
   }
 }

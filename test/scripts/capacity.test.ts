@@ -29,6 +29,14 @@ describe('npm run capacity', () => {
     expect(out).toContain('| carts tasks | 2 | 3 | 8 |');
     expect(out).toContain('| checkout tasks | 2 | 2 | 8 |');
     expect(out).toContain('| load balancer LCUs (reservation) | none | 83 | |');
+    // db.r6g.large: 2 vCPUs x 4 ACUs x 500 = 4,000 catalog statements/s per reader; 1200 x 1.2 = 1440 -> 1, + 1 spare = 2.
+    // orders: 1200 x 0.0625 = 75 / (100 x 8 = 800) -> 1, + 1 spare = 2. Added in the primary Region only.
+    expect(out).toContain('| catalog database readers (db.r6g.large, us-east-1 only) | 1 | 2 | 15 |');
+    expect(out).toContain('| orders database readers (db.r6g.large, us-east-1 only) | 1 | 2 | 15 |');
+    expect(out).toContain('Standby us-west-2: Aurora Auto Scaling is not supported on a secondary cluster, so no readers are added there; each member keeps its 2 declared instances. '
+      + 'After a failover one of them is the writer, leaving 1 reader(s) where the plan has catalog 2, orders 2: raise database.readers for the event to match.');
+    // 2 databases x 1 extra reader x $0.26 x 6.5 h = $3.38, once (primary Region only).
+    expect(out).toContain('| Aurora readers above database.readers (db.r6g.large, us-east-1 only) | (primary Region only) | $3.38 |');
     expect(out).toContain('released 2030-11-29T17:30:00.000Z (release 30 min): 6.5 hours');
     // Extra tasks per Region: ui 6 x (1 vCPU x $0.04048 + 2 GB x $0.004445) + catalog 2 x (0.5 x 0.04048 + 1 x 0.004445)
     // + carts 1 x $0.04937 = $0.39496/h x 6.5 h = $2.567 per Region, $5.13 for two.
@@ -37,7 +45,8 @@ describe('npm run capacity', () => {
     expect(out).toContain('| Load balancer LCU reservation (83 LCUs) | $4.32 | $8.63 |');
     // 1,200/s x 4 h = 17.28 million requests x ($0.60 + $1.00).
     expect(out).toContain('| WAF and Bot Control inspection (17 million requests at the peak rate) | (traffic, counted once) | $27.65 |');
-    expect(out).toContain('| **Added to that month\'s bill** | | **$41.41** |');
+    // $5.13 + $3.38 + $8.63 + $27.65.
+    expect(out).toContain('| **Added to that month\'s bill** | | **$44.79** |');
   });
 
   test('Serverless v2, hand-checked: ACUs above the minimum on every instance of both databases', () => {

@@ -1,5 +1,5 @@
 import { resolveConfig } from '../../../lib/config/resolve';
-import { acusFor, lcusFor, planEvents, tasksFor } from '../../../lib/capacity/plan';
+import { acusFor, lcusFor, planEvents, readersFor, tasksFor, vcpusOf } from '../../../lib/capacity/plan';
 
 // Hand-checked against lib/capacity/throughput.ts (the arithmetic is written out in each test).
 describe('capacity plan figures', () => {
@@ -28,6 +28,30 @@ describe('capacity plan figures', () => {
     expect(acusFor('orders', 10, dev)).toBe(0.5);
   });
 
+  test('vCPUs of a provisioned class from its size; unknown sizes are undefined', () => {
+    expect(vcpusOf('db.r6g.large')).toBe(2);
+    expect(vcpusOf('db.r7g.xlarge')).toBe(4);
+    expect(vcpusOf('db.r6g.16xlarge')).toBe(64);
+    expect(vcpusOf('db.x2g.2xlarge')).toBe(8);
+    expect(vcpusOf('db.r6g.metal')).toBeUndefined();
+  });
+
+  test('readers: statements per second / (statements per ACU x 4 ACUs per vCPU x vCPUs), rounded up, + 1 spare, never below database.readers', () => {
+    const db = prod.database; // db.r6g.large, 1 reader
+    // catalog: 1200 x 1.2 = 1440 / (500 x 4 x 2 = 4000) = 0.36 -> 1, + 1 = 2
+    expect(readersFor('catalog', 1200, db)).toBe(2);
+    // catalog: 10000 x 1.2 = 12000 / 4000 = 3 exactly -> 3, + 1 = 4
+    expect(readersFor('catalog', 10000, db)).toBe(4);
+    // orders: 10000 x 0.0625 = 625 / (100 x 8 = 800) -> 1, + 1 = 2
+    expect(readersFor('orders', 10000, db)).toBe(2);
+    // a larger class: db.r6g.2xlarge (8 vCPUs) carries 16,000 catalog statements/s per reader: 12000 -> 1, + 1 = 2
+    expect(readersFor('catalog', 10000, { ...db, instanceClass: 'db.r6g.2xlarge' })).toBe(2);
+    // never below the declared readers
+    expect(readersFor('catalog', 10, { ...db, readers: 3 })).toBe(3);
+    // Serverless v2 has no reader plan
+    expect(readersFor('catalog', 1200, resolveConfig({}).database)).toBeUndefined();
+  });
+
   test('LCUs: the largest dimension; at 1,200 requests/s processed bytes dominate', () => {
     // 1200 x 20 KiB x 3600 s / 1 GiB = 82.4 GiB/h -> 83; new connections 120/s / 25 = 4.8; active 3600 / 3000 = 1.2
     expect(lcusFor(1200)).toBe(83);
@@ -46,8 +70,9 @@ describe('capacity plan figures', () => {
     expect(plan!.releaseAt.toISOString()).toBe('2027-11-26T17:15:00.000Z');
     expect(plan!.windowHours).toBe(5.75);
     expect(plan!.tasks).toEqual({ ui: 8, catalog: 4, carts: 3, checkout: 2, orders: 2 });
-    // Provisioned instance classes get no ACU plan.
+    // Provisioned instance classes get no ACU plan, but readers: 2 each (see below).
     expect(plan!.acus).toBeUndefined();
+    expect(plan!.readers).toEqual({ catalog: 2, orders: 2 });
     expect(plan!.loadBalancerCapacityUnits).toBe(83);
   });
 });
