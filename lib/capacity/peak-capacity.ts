@@ -57,7 +57,7 @@ export interface PeakCapacityProps {
  *    `MinimumLoadBalancerCapacity` is static, so a one-time EventBridge schedule sets and resets it);
  *  - each Aurora Serverless v2 member's minimum ACUs (`ModifyDBCluster`, one-time schedules);
  *  - each provisioned primary member's readers: the cluster is an App Auto Scaling scalable target
- *    (`rds:cluster:ReadReplicaCount`, no role given: App Auto Scaling uses its service-linked role
+ *    (`rds:cluster:ReadReplicaCount`, with App Auto Scaling's service-linked role
  *    AWSServiceRoleForApplicationAutoScaling_RDSCluster, created on registration) held at
  *    `database.readers`; scheduled actions raise minimum and maximum to the plan's readers with the
  *    services' lead time and set both back after (lowering the maximum is what removes the added
@@ -105,6 +105,7 @@ export class PeakCapacity extends Construct {
 
   /** Provisioned primary members: the reader count as a scalable target with one raise and one release per event. */
   private scheduleReaders(props: PeakCapacityProps): void {
+    const stack = Stack.of(this);
     for (const database of props.readerScaling) {
       const scheduledActions = props.events.flatMap((plan) => {
         const readers = plan.readers?.[database.name] ?? database.readers;
@@ -117,6 +118,9 @@ export class PeakCapacity extends Construct {
         serviceNamespace: 'rds',
         scalableDimension: 'rds:cluster:ReadReplicaCount',
         resourceId: `cluster:${database.clusterIdentifier}`,
+        // App Auto Scaling's own service-linked role for Aurora (it creates the role on registration
+        // if it does not exist yet); CloudFormation's schema wants a RoleARN, and this is the one to give.
+        roleArn: `arn:${stack.partition}:iam::${stack.account}:role/aws-service-role/rds.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_RDSCluster`,
         minCapacity: database.readers,
         maxCapacity: database.readers,
         scheduledActions,

@@ -15,8 +15,8 @@ describe('peak events in the platform (examples/peak-event.json)', () => {
       .filter((action) => action.ScheduledActionName === 'peak-black-friday-2030-raise')
       .map((action) => action.ScalableTargetAction.MinCapacity)
       .sort((a, b) => a - b);
-    // ui 8, catalog 4, carts 3, checkout and orders at their prod minimum 2.
-    expect(raises).toEqual([2, 2, 3, 4, 8]);
+    // ui 8, catalog 7, carts 3, checkout and orders at their prod minimum 2.
+    expect(raises).toEqual([2, 2, 3, 7, 8]);
     t.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'at(2030-11-29T11:00:00)', Description: 'Reserve 83 LCUs for black-friday-2030' });
     t.resourceCountIs('AWS::WAFv2::WebACL', 1);
     t.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
