@@ -63,7 +63,7 @@ export interface PeakCapacityProps {
  *    services' lead time and set both back after (lowering the maximum is what removes the added
  *    readers; Aurora Auto Scaling removes only readers it created). Aurora Auto Scaling is not
  *    supported on a secondary cluster of a global database, so the standby Region's member keeps
- *    its declared instances (docs/peak-events.md, "Limits").
+ *    its declared instances (docs/peak-events.md, section 2, "Provisioned Aurora readers, and their limits").
  */
 export class PeakCapacity extends Construct {
   /** Absent when there are no events. */
@@ -150,6 +150,11 @@ export class PeakCapacity extends Construct {
     return role;
   }
 
+  /**
+   * The input is the ELBv2 API's ModifyCapacityReservation request, as EventBridge Scheduler's
+   * universal target passes it: `LoadBalancerArn`, `MinimumLoadBalancerCapacity: { CapacityUnits }`
+   * (an integer) or `ResetCapacityReservation: true` (one of the two is required).
+   */
   private scheduleLoadBalancer(plan: EventPlan, loadBalancerArn: string): void {
     const event = plan.event.name;
     this.schedule(`${event}-lcu-raise`, plan.raiseAt, 'elasticloadbalancingv2', 'modifyCapacityReservation', {
