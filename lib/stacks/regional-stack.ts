@@ -297,15 +297,23 @@ export class RegionalStack extends Stack {
   /** Peak events: the same plan in every Region, the standby included (it must carry the peak alone after a failover). */
   private addPeakCapacity(data: DataLayer): void {
     const { config } = this;
+    const provisioned = config.database.instanceClass !== 'serverless';
     new PeakCapacity(this, 'PeakCapacity', {
       events: planEvents(config),
       services: Object.fromEntries(SERVICE_NAMES.map((name) => [name, { scaling: this.services.services[name].scaling, sizing: config.services[name] }])) as Record<ServiceName, { scaling: ecs.ScalableTaskCount; sizing: PlatformConfig['services'][ServiceName] }>,
       loadBalancerArn: this.loadBalancer.loadBalancer.loadBalancerArn,
-      serverlessDatabases: config.database.instanceClass !== 'serverless' ? [] : [data.catalog, data.orders].map((member, index) => ({
+      serverlessDatabases: provisioned ? [] : [data.catalog, data.orders].map((member, index) => ({
         name: index === 0 ? 'catalog' as const : 'orders' as const,
         clusterIdentifier: member.clusterIdentifier,
         minCapacity: config.database.serverlessMinCapacity,
         maxCapacity: config.database.serverlessMaxCapacity,
+      })),
+      // Aurora Auto Scaling is not supported on a secondary cluster: readers are added in the primary Region only.
+      readerScaling: !provisioned || !this.plan.isPrimary ? [] : (['catalog', 'orders'] as const).map((name) => ({
+        name,
+        clusterIdentifier: data[name].clusterIdentifier,
+        readers: config.database.readers,
+        instances: data[name].instances,
       })),
     });
   }
