@@ -1,5 +1,6 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { deadlineClientConfig, type CallDeadlines } from '../../../common/aws-client';
 import { sendResponse } from '../../../traffic/initial-state/runtime/cfn-response';
@@ -20,6 +21,7 @@ function required(name: string): string {
 const region = required('AWS_REGION');
 const rds = new RDSClient(deadlineClientConfig(region, PROTECTION_DEADLINES));
 const cloudformation = new CloudFormationClient(deadlineClientConfig(region, PROTECTION_DEADLINES));
+const elbv2 = new ElasticLoadBalancingV2Client(deadlineClientConfig(region, PROTECTION_DEADLINES));
 const dynamodbClients = new Map<string, DynamoDBClient>();
 const dynamodb = (inRegion: string): DynamoDBClient =>
   dynamodbClients.get(inRegion) ?? dynamodbClients.set(inRegion, new DynamoDBClient(deadlineClientConfig(inRegion, PROTECTION_DEADLINES))).get(inRegion)!;
@@ -29,6 +31,7 @@ export async function handler(event: ProtectionEvent, context: { getRemainingTim
     rds,
     dynamodb,
     cloudformation,
+    elbv2,
     notAfterMs: Date.now() + context.getRemainingTimeInMillis() - RESPONSE_RESERVE_MS,
   });
   console.log(JSON.stringify({ requestType: event.RequestType, status: outcome.status, reason: outcome.reason }));
