@@ -11,6 +11,7 @@ import { RegionalChaos } from '../chaos/regional-chaos';
 import { RegionalObservability } from '../observability/regional-observability';
 import { CheckoutCache } from '../cache/checkout-cache';
 import { AuroraMember } from '../data/aurora-member';
+import { DeletionProtection } from '../data/protection/deletion-protection';
 import { MasterSecretRotation } from '../data/rotation/master-secret-rotation';
 import { RotationRedeploy, redeployTargetsParameterName } from '../data/rotation/redeploy/rotation-redeploy';
 import type { RedeployTargets } from '../data/rotation/redeploy/runtime/redeploy';
@@ -131,6 +132,16 @@ export class RegionalStack extends Stack {
 
     this.publishTopology(props);
     this.publishStoreUrl(storeUrl);
+    this.protectDatabasesLast();
+  }
+
+  /** Deletion protection of both members, turned on once everything else of this stack exists. */
+  private protectDatabasesLast(): void {
+    new DeletionProtection(this, 'DeletionProtection', {
+      clusters: [this.catalogDatabase, this.ordersDatabase].map((member) => ({ identifier: member.clusterIdentifier, resource: member.cluster })),
+      logKey: this.logsKey,
+      logRetentionDays: this.config.logRetentionDays,
+    });
   }
 
   /** Routes back over the peering connections later Regions requested to this VPC. */
