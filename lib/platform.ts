@@ -173,7 +173,7 @@ export function buildPlatform(app: Construct, config: PlatformConfig, options: P
   // stacks without a logs key get one only if they hold such a function.
   const cdkFunctionLogs = (stack: Stack, key: kms.IKey | (() => kms.IKey)) => encryptCdkFunctionLogs(stack, { key, retentionDays: config.logRetentionDays });
   const ownKey = (stack: Stack, purpose: string) => () => new RegionalKey(stack, 'CdkFunctionLogsKey', { appName: config.appName, purpose, allowCloudWatchLogs: true }).key;
-  cdkFunctionLogs(globalData, ownKey(globalData, 'global-data-logs'));
+  cdkFunctionLogs(globalData, globalData.logsKey);
   cdkFunctionLogs(trafficControl, ownKey(trafficControl, 'traffic-control-logs'));
   if (regionSwitch !== undefined) cdkFunctionLogs(regionSwitch, ownKey(regionSwitch, 'region-switch-logs'));
   networks.forEach((stack) => cdkFunctionLogs(stack, stack.logsKey));

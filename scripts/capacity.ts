@@ -10,7 +10,8 @@ import { readConfigFile } from '../lib/config/file';
 import { SERVICE_NAMES, type PlatformConfig } from '../lib/config/types';
 import { formatUsd, type PriceList } from '../lib/cost/count';
 import { eventCost } from '../lib/capacity/cost';
-import { PLANNED_DATABASES, planEvents, tasksFor } from '../lib/capacity/plan';
+import { MAX_READERS, PLANNED_DATABASES, planEvents, tasksFor } from '../lib/capacity/plan';
+import type { PlannedDatabase } from '../lib/capacity/throughput';
 import { loadPrices } from './cost';
 
 export const CAPACITY_USAGE = `Usage: npm run -s capacity -- -c config=<file>
@@ -18,8 +19,8 @@ export const CAPACITY_USAGE = `Usage: npm run -s capacity -- -c config=<file>
   -c config=<file>    the configuration cdk synth -c config=<file> takes
   -h, --help          this text
 
-Prints, for every peak event in capacity.events: tasks per service, Aurora Serverless v2 ACUs and
-load balancer LCUs per Region (every Region, the standby too, is sized to carry the peak alone),
+Prints, for every peak event in capacity.events: tasks per service, Aurora Serverless v2 ACUs or
+provisioned readers (the primary Region's) and load balancer LCUs per Region (every Region, the standby too, is sized to carry the peak alone),
 and the event's cost on top of the monthly bill. Exit codes: 0 printed, 1 invalid configuration, 2 bad arguments.`;
 
 export function capacityReport(config: PlatformConfig, prices: PriceList, source: string): string {
@@ -46,18 +47,40 @@ export function capacityReport(config: PlatformConfig, prices: PriceList, source
       ...SERVICE_NAMES.map((name) => `| ${name} tasks | ${config.services[name].minCount} | ${plan.tasks[name]} | ${config.services[name].maxCount} |`),
       ...(plan.acus !== undefined
         ? PLANNED_DATABASES.map((name) => `| ${name} database ACUs (per instance) | ${config.database.serverlessMinCapacity} | ${plan.acus![name]} | ${config.database.serverlessMaxCapacity} |`)
-        : [`| databases | ${config.database.instanceClass} | unchanged (provisioned: size database.readers and instanceClass for the peak) | |`]),
+        : []),
+      ...(plan.readers !== undefined
+        ? PLANNED_DATABASES.map((name) => `| ${name} database readers (${config.database.instanceClass}, ${config.primaryRegion} only) | ${config.database.readers} | ${plan.readers![name]} | ${MAX_READERS} |`)
+        : []),
       `| load balancer LCUs (reservation) | none | ${plan.loadBalancerCapacityUnits} | |`,
       '',
+      ...(plan.readers !== undefined ? standbyReaders(config, plan.readers) : []),
       '| Cost of the event | per Region | all Regions |',
       '| --- | ---: | ---: |',
-      ...cost.items.map((item) => `| ${item.label} | ${Number.isNaN(item.perRegion) ? '(traffic, counted once)' : formatUsd(item.perRegion)} | ${formatUsd(item.total)} |`),
+      ...cost.items.map((item) => `| ${item.label} | ${item.perRegionNote ?? formatUsd(item.perRegion)} | ${formatUsd(item.total)} |`),
       `| **Added to that month's bill** | | **${formatUsd(cost.total)}** |`,
       '',
     );
   }
   lines.push(`Figures are estimates (lib/capacity/throughput.ts says how they were obtained); prices: ${prices.source}`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Aurora Auto Scaling is not supported on a secondary cluster of a global database: the standby
+ * Regions keep their declared instances (all readers there: 1 + database.readers).
+ */
+function standbyReaders(config: PlatformConfig, readers: Readonly<Record<PlannedDatabase, number>>): string[] {
+  const standby = config.regions.map((plan) => plan.region).filter((region) => region !== config.primaryRegion);
+  if (standby.length === 0) return [];
+  const declared = config.database.readers;
+  const short = PLANNED_DATABASES.filter((name) => readers[name] > declared);
+  return [
+    `Standby ${standby.join(', ')}: Aurora Auto Scaling is not supported on a secondary cluster, so no readers are added there; each member keeps its ${1 + declared} declared instances.`
+      + (short.length === 0
+        ? ''
+        : ` After a failover one of them is the writer, leaving ${declared} reader(s) where the plan has ${short.map((name) => `${name} ${readers[name]}`).join(', ')}: raise database.readers for the event to match.`),
+    '',
+  ];
 }
 
 /** Returns the exit code; the report goes to stdout, problems to stderr. */

@@ -13,6 +13,8 @@ export interface CostItem {
   readonly perRegion: number;
   /** Every Region together (traffic-based charges are counted once: the traffic is served once). */
   readonly total: number;
+  /** Shown instead of the per-Region figure when there is none (`perRegion` is then NaN). */
+  readonly perRegionNote?: string;
 }
 
 export interface EventCost {
@@ -52,18 +54,25 @@ export function eventCost(plan: EventPlan, config: PlatformConfig, prices: Price
   const acus = plan.acus === undefined
     ? 0
     : PLANNED_DATABASES.reduce((sum, name) => sum + (plan.acus![name] - config.database.serverlessMinCapacity) * instancesPerCluster, 0) * hourly(prices, 'aurora-acu') * hours;
+  // Provisioned readers are added in the primary Region only (Aurora Auto Scaling is not supported on a secondary cluster).
+  const readers = plan.readers === undefined
+    ? 0
+    : PLANNED_DATABASES.reduce((sum, name) => sum + plan.readers![name] - config.database.readers, 0) * hourly(prices, `aurora-${config.database.instanceClass}`) * hours;
   // The reservation is billed for the whole window whether used or not: an upper bound of the LCU delta.
   const lcus = plan.loadBalancerCapacityUnits * hourly(prices, 'alb-lcu') * hours;
   const items: CostItem[] = [
     { label: 'Fargate tasks above minCount', perRegion: fargate, total: fargate * regions },
     ...(plan.acus !== undefined ? [{ label: 'Aurora Serverless v2 ACUs above the minimum', perRegion: acus, total: acus * regions }] : []),
+    ...(plan.readers !== undefined
+      ? [{ label: `Aurora readers above database.readers (${config.database.instanceClass}, ${config.primaryRegion} only)`, perRegion: Number.NaN, total: readers, perRegionNote: '(primary Region only)' }]
+      : []),
     { label: `Load balancer LCU reservation (${plan.loadBalancerCapacityUnits} LCUs)`, perRegion: lcus, total: lcus * regions },
   ];
   if (config.waf !== undefined) {
     const eventSeconds = (Date.parse(plan.event.end) - Date.parse(plan.event.start)) / 1000;
     const millions = (plan.event.peakRequestsPerSecond * eventSeconds) / 1_000_000;
     const waf = millions * (each(prices, 'waf-request-million') + each(prices, 'waf-bot-control-request-million'));
-    items.push({ label: `WAF and Bot Control inspection (${Math.round(millions)} million requests at the peak rate)`, perRegion: Number.NaN, total: waf });
+    items.push({ label: `WAF and Bot Control inspection (${Math.round(millions)} million requests at the peak rate)`, perRegion: Number.NaN, total: waf, perRegionNote: '(traffic, counted once)' });
   }
   return { plan, items, total: items.reduce((sum, item) => sum + item.total, 0) };
 }

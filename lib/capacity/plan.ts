@@ -1,6 +1,6 @@
 /**
  * The capacity plan: from a peak rate and the reviewed figures (throughput.ts) to tasks per service,
- * Aurora Serverless v2 ACUs per database and load balancer capacity units. Pure functions: the
+ * Aurora Serverless v2 ACUs or provisioned readers per database and load balancer capacity units. Pure functions: the
  * configuration's validation, the scheduled actions and `npm run capacity` all use them.
  * Every Region gets the same plan: each must carry the whole peak alone after a failover.
  */
@@ -9,7 +9,9 @@ import {
   DATABASE_THROUGHPUT,
   LCU_DIMENSIONS,
   LOAD_BALANCER_THROUGHPUT,
+  PROVISIONED_ACUS_PER_VCPU,
   SERVICE_THROUGHPUT,
+  SPARE_READERS,
   type PlannedDatabase,
 } from './throughput';
 
@@ -27,6 +29,33 @@ export function acusFor(database: PlannedDatabase, requestsPerSecond: number, si
   const figures = DATABASE_THROUGHPUT[database];
   const needed = Math.ceil(((requestsPerSecond * figures.statementsPerStoreRequest) / figures.statementsPerAcuPerSecond) * 2 - 1e-9) / 2;
   return Math.max(sizing.serverlessMinCapacity, needed);
+}
+
+/** Aurora's limit of reader instances (Aurora Replicas) per cluster. */
+export const MAX_READERS = 15;
+
+/** vCPUs of a provisioned instance class from its size (`db.r6g.large` 2, `db.r7g.4xlarge` 16); undefined when unknown. */
+export function vcpusOf(instanceClass: string): number | undefined {
+  const size = instanceClass.split('.')[2] ?? '';
+  if (size === 'large') return 2;
+  const match = /^(\d*)xlarge$/.exec(size);
+  if (match === null) return undefined;
+  return 4 * (match[1] === '' ? 1 : Number(match[1]));
+}
+
+/**
+ * Reader instances a provisioned member needs at `requestsPerSecond` (the reads go to the reader
+ * endpoint: the readers, not the writer), plus the spare reader, never below `database.readers`.
+ * Undefined for Serverless v2 and for instance sizes the plan does not know.
+ */
+export function readersFor(database: PlannedDatabase, requestsPerSecond: number, sizing: DatabaseSizing): number | undefined {
+  if (sizing.instanceClass === 'serverless') return undefined;
+  const vcpus = vcpusOf(sizing.instanceClass);
+  if (vcpus === undefined) return undefined;
+  const figures = DATABASE_THROUGHPUT[database];
+  const perReader = figures.statementsPerAcuPerSecond * PROVISIONED_ACUS_PER_VCPU * vcpus;
+  const needed = Math.ceil((requestsPerSecond * figures.statementsPerStoreRequest) / perReader - 1e-9);
+  return Math.max(sizing.readers, needed + SPARE_READERS);
 }
 
 /** Load balancer capacity units at `requestsPerSecond`: the largest of the four LCU dimensions, rounded up. */
@@ -51,6 +80,12 @@ export interface EventPlan {
   readonly tasks: Readonly<Record<ServiceName, number>>;
   /** Serverless v2 minimum ACUs per database for the window; absent for provisioned instance classes. */
   readonly acus?: Readonly<Record<PlannedDatabase, number>>;
+  /**
+   * Reader instances per database for the window, for provisioned instance classes; absent for
+   * Serverless v2. Added only in the Region whose member is the global database's primary
+   * (Aurora Auto Scaling is not supported on a secondary cluster): see lib/capacity/peak-capacity.ts.
+   */
+  readonly readers?: Readonly<Record<PlannedDatabase, number>>;
   /** The load balancer capacity reservation for the window. */
   readonly loadBalancerCapacityUnits: number;
   /** Hours the raised capacity is held (lead + event + release). */
@@ -77,9 +112,16 @@ export function planEvent(event: PeakEvent, input: PlanInput): EventPlan {
     ...(serverless
       ? { acus: { catalog: acusFor('catalog', rate, input.database), orders: acusFor('orders', rate, input.database) } }
       : {}),
+    ...(!serverless ? readersPlan(rate, input.database) : {}),
     loadBalancerCapacityUnits: lcusFor(rate),
     windowHours: (releaseAt.getTime() - raiseAt.getTime()) / 3_600_000,
   };
+}
+
+function readersPlan(rate: number, database: DatabaseSizing): { readers?: Record<PlannedDatabase, number> } {
+  const catalog = readersFor('catalog', rate, database);
+  const orders = readersFor('orders', rate, database);
+  return catalog === undefined || orders === undefined ? {} : { readers: { catalog, orders } };
 }
 
 export function planEvents(input: PlanInput): EventPlan[] {

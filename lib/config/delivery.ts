@@ -57,5 +57,5 @@ export function resolveRegionSwitch(check: Checker, input: unknown, profile: Pro
   if (given.approval !== undefined && enabled === false) {
     check.problem('regionSwitch.approval', given.approval, 'is only used with regionSwitch.enabled true');
   }
-  return enabled === true ? { approval } : undefined;
+  return enabled === true ? { approval, approvers: [] } : undefined;
 }

@@ -2,7 +2,7 @@
  * The `capacity` and `waf` settings: peak events and bot/flood protection. Problems are collected
  * with the rest of the configuration's (resolve.ts), all at once.
  */
-import { PLANNED_DATABASES, acusFor, tasksFor } from '../capacity/plan';
+import { MAX_READERS, PLANNED_DATABASES, acusFor, readersFor, tasksFor, vcpusOf } from '../capacity/plan';
 import type { Checker } from './resolve';
 import { SERVICE_NAMES, type CapacityConfig, type DatabaseSizing, type PeakEvent, type Profile, type ServiceName, type ServiceSizing, type WafConfig } from './types';
 
@@ -103,7 +103,7 @@ export function resolveCapacity(check: Checker, input: unknown, context: Capacit
     ...(peakRequestsPerSecond !== undefined ? [{ key: 'capacity.peakRequestsPerSecond', rate: peakRequestsPerSecond }] : []),
     ...events.map((event) => ({ key: `${event.key}.peakRequestsPerSecond`, rate: event.peakRequestsPerSecond })),
   ];
-  checkCeilings(check, rates, context);
+  checkCeilings(check, rates, context, events.length > 0);
 
   return {
     ...(peakRequestsPerSecond !== undefined ? { peakRequestsPerSecond } : {}),
@@ -113,8 +113,8 @@ export function resolveCapacity(check: Checker, input: unknown, context: Capacit
   };
 }
 
-/** The highest rate must fit within every service's maxCount and the databases' maximum ACUs. */
-function checkCeilings(check: Checker, rates: readonly { key: string; rate: number }[], context: CapacityContext): void {
+/** The highest rate must fit within every service's maxCount and the databases' maximum ACUs or readers. */
+function checkCeilings(check: Checker, rates: readonly { key: string; rate: number }[], context: CapacityContext, scheduled: boolean): void {
   if (rates.length === 0) return;
   const highest = rates.reduce((a, b) => (b.rate > a.rate ? b : a));
   for (const service of SERVICE_NAMES) {
@@ -132,6 +132,28 @@ function checkCeilings(check: Checker, rates: readonly { key: string; rate: numb
         check.problem('database.serverlessMaxCapacity', context.database.serverlessMaxCapacity,
           `must be at least ${acus} for the ${database} database to carry ${highest.rate} requests/s (${highest.key})`);
       }
+    }
+  } else if (scheduled) {
+    // Readers are scheduled only for events (the peak rate alone schedules nothing).
+    checkReaders(check, highest, context.database);
+  }
+}
+
+/** Provisioned members: the plan adds readers with Aurora Auto Scaling (lib/capacity/peak-capacity.ts). */
+function checkReaders(check: Checker, highest: { key: string; rate: number }, database: DatabaseSizing): void {
+  if (vcpusOf(database.instanceClass) === undefined) {
+    check.problem('database.instanceClass', database.instanceClass,
+      'must have a size the capacity plan knows (large, xlarge or <n>xlarge) to plan readers for capacity.events');
+    return;
+  }
+  for (const name of PLANNED_DATABASES) {
+    const readers = readersFor(name, highest.rate, database) ?? 0;
+    if (readers > MAX_READERS) {
+      check.problem('database.instanceClass', database.instanceClass,
+        `is too small: the ${name} database would need ${readers} readers (Aurora allows ${MAX_READERS}) to carry ${highest.rate} requests/s (${highest.key}); choose a larger class`);
+    } else if (readers > database.readers && database.readers === 0) {
+      check.problem('database.readers', database.readers,
+        `must be at least 1 when capacity.events add readers (the ${name} database needs ${readers} at ${highest.rate} requests/s, ${highest.key}): Aurora Auto Scaling adds readers to a cluster that already has one`);
     }
   }
 }

@@ -24,6 +24,7 @@ import {
   type PlatformConfig,
   type Profile,
   type RegionPlan,
+  type RegionSwitchConfig,
   type ServiceName,
   type ServiceSizing,
 } from './types';
@@ -122,7 +123,27 @@ const IMAGE_TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const ARC_CLUSTER_ARN_PATTERN = /^arn:aws[a-z-]*:route53-recovery-control::\d{12}:cluster\/[A-Za-z0-9-]+$/;
 const AZ_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
 const BACKUP_VAULT_ARN_PATTERN = /^arn:aws[a-z-]*:backup:[a-z0-9-]+:\d{12}:backup-vault:[A-Za-z0-9_.-]{2,50}$/;
-const APPROVER_PATTERN = /^([\w+=,.@-]{1,64}|arn:aws[a-z-]*:iam::\d{12}:(user|role)\/[\w+=,.@/-]{1,512})$/;
+/**
+ * `runbooks.approvers` serves both approval steps: the runbooks' `aws:approve` and the Region switch
+ * plans' approver role, whose trust policy admits exactly these principals (so it cannot be without them).
+ */
+function regionSwitchApprovers(check: Checker, regionSwitch: RegionSwitchConfig | undefined, runbooksInput: Json | undefined, approvers: readonly string[]): RegionSwitchConfig | undefined {
+  const switchApproval = regionSwitch?.approval === true;
+  if (runbooksInput?.approvers !== undefined && runbooksInput.requireApproval === false && !switchApproval) {
+    check.problem('runbooks.approvers', runbooksInput.approvers, 'is only used with runbooks.requireApproval true or regionSwitch.approval true');
+  }
+  if (regionSwitch === undefined || !switchApproval) {
+    return regionSwitch;
+  }
+  if (runbooksInput?.approvers === undefined) {
+    check.problem('runbooks.approvers', undefined,
+      'is required with regionSwitch.approval true (the default with profile "prod"): 1 to 10 IAM user names or IAM user or role ARNs, the only principals allowed to assume the Region switch approver role');
+  }
+  return { ...regionSwitch, approvers };
+}
+
+/** An IAM user name, or an IAM user or role ARN: what `aws:approve` accepts and an IAM trust policy can name. */
+export const APPROVER_PATTERN = /^([\w+=,.@-]{1,64}|arn:aws[a-z-]*:iam::\d{12}:(user|role)\/[\w+=,.@/-]{1,512})$/;
 
 type Json = Record<string, unknown>;
 
@@ -340,9 +361,6 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Pla
         }
       });
     }
-    if (runbooksInput.requireApproval === false) {
-      check.problem('runbooks.approvers', given, 'is only used with runbooks.requireApproval true');
-    }
   }
 
   const canaryIntervalMinutes = check.integer('canaryIntervalMinutes', raw.canaryIntervalMinutes, 1, 60) ?? defaults.canaryIntervalMinutes;
@@ -351,7 +369,7 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Pla
   const capacity = resolveCapacity(check, raw.capacity, { services, database, ...(options.now !== undefined ? { now: options.now } : {}) });
   const waf = resolveWaf(check, raw.waf, profile);
   const pipeline = resolvePipeline(check, raw.pipeline, canaryIntervalMinutes);
-  const regionSwitch = resolveRegionSwitch(check, raw.regionSwitch, profile);
+  const regionSwitch = regionSwitchApprovers(check, resolveRegionSwitch(check, raw.regionSwitch, profile), runbooksInput, approvers);
   const backup = resolveBackup(check, raw.backup, profile, defaults.backup);
 
   if (check.problems.length > 0 || primaryRegion === undefined) {

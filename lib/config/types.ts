@@ -186,4 +186,6 @@ export interface PipelineConfig {
 export interface RegionSwitchConfig {
   /** An execution approval step first in every workflow. */
   readonly approval: boolean;
+  /** With `approval`: `runbooks.approvers`, the only principals the approver role trusts; otherwise empty. */
+  readonly approvers: readonly string[];
 }

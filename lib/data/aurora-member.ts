@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import type { DatabaseSizing } from '../config/types';
 import { acknowledgeWildcardResources } from '../observability/nag';
 import type { DatabaseBinding } from '../services/bindings';
+import { DELETION_PROTECTION_TYPE } from './protection/deletion-protection';
 import { memberClusterIdentifier, tlsParameters, type EngineSpec } from './engines';
 
 export interface AuroraMemberProps {
@@ -121,7 +122,10 @@ export class AuroraMember extends Construct implements DatabaseBinding {
       preferredBackupWindow: '02:00-03:00',
       preferredMaintenanceWindow: 'sun:04:00-sun:05:00',
       copyTagsToSnapshot: true,
-      deletionProtection: true,
+      // DeletionProtection is left out on purpose, never `false`: the stack's DeletionProtection
+      // custom resource turns it on once the stack exists (a rolled-back first create can then
+      // delete the cluster). On an update the RDS handler sends DeletionProtection only when the
+      // template sets it, so leaving it out keeps protection on.
       enableIamDatabaseAuthentication: true,
       ...(props.writeForwarding ? { enableGlobalWriteForwarding: true, enableLocalWriteForwarding: true } : {}),
       enableCloudwatchLogsExports: [...spec.logExports],
@@ -138,6 +142,10 @@ export class AuroraMember extends Construct implements DatabaseBinding {
         : {}),
     });
     this.cluster.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
+    Validations.of(this.cluster).acknowledge({
+      id: 'AwsSolutions-RDS10',
+      reason: `Deletion protection is turned on by the stack's ${DELETION_PROTECTION_TYPE} resource at the end of stack creation (created unprotected so that a rolled-back first create deletes it and a retry finds no orphan).`,
+    });
     if (spec.engine === 'aurora-mysql') {
       Validations.of(this.cluster).acknowledge({
         id: 'AwsSolutions-RDS14',

@@ -19,7 +19,8 @@ export const CARTS_CUSTOMER_INDEX = 'idx_global_customerId';
 
 /**
  * The carts DynamoDB global table, created in the primary Region with a replica in every other
- * Region. Point-in-time recovery and deletion protection on every replica; encrypted with the
+ * Region. Point-in-time recovery on every replica, deletion protection turned on by the stack's
+ * DeletionProtection resource once the stack exists (not by the template); encrypted with the
  * AWS managed key, which every Region has (a customer-managed key per replica would make this
  * stack depend on every regional stack). Multi-Region strong consistency when configured (the
  * configuration only allows it for three Regions of one Region set, or two plus a witness).
@@ -36,7 +37,8 @@ export class CartsTable extends Construct {
       billing: dynamodb.Billing.onDemand(),
       encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: true,
+      // Deletion protection (table and replicas) is left out on purpose, never `false`: the
+      // stack's DeletionProtection custom resource turns it on once the stack exists.
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       globalSecondaryIndexes: [
         {
@@ -47,7 +49,6 @@ export class CartsTable extends Construct {
       ],
       replicas: props.replicaRegions.map((region) => ({
         region,
-        deletionProtection: true,
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       })),
       ...(strong ? { multiRegionConsistency: dynamodb.MultiRegionConsistency.STRONG } : {}),

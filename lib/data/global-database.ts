@@ -45,7 +45,9 @@ export class GlobalDatabase extends Construct {
       engine: spec.engine,
       engineVersion: spec.engineVersion,
       storageEncrypted: true,
-      deletionProtection: true,
+      // DeletionProtection is left out on purpose, never `false`: the stack's DeletionProtection
+      // custom resource turns it on once the stack exists. On an update the RDS handler sends it
+      // only when the template sets it, so leaving it out keeps protection on.
     });
     this.globalCluster.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
 

@@ -3,6 +3,7 @@ import * as arcregionswitch from 'aws-cdk-lib/aws-arcregionswitch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { APPROVER_PATTERN } from '../config/resolve';
 import type { ServiceName } from '../config/types';
 import { globalClusterIdentifier, memberClusterIdentifier } from '../data/engines';
 import { acknowledgeWildcardResources } from '../observability/nag';
@@ -33,6 +34,11 @@ export interface RegionSwitchPlansProps {
   readonly databaseNames: readonly DatabaseName[];
   /** An execution approval step first in every workflow, approved through the approver role. */
   readonly approval: boolean;
+  /**
+   * Who may assume the approver role (with `approval`: 1 to 10, the runbooks' `runbooks.approvers`):
+   * IAM user names of this account, or IAM user or role ARNs. The role's trust policy admits exactly these.
+   */
+  readonly approvers: readonly string[];
   readonly reportRetentionDays: number;
 }
 
@@ -65,7 +71,9 @@ export class RegionSwitchPlans extends Construct {
     });
     this.grantExecution();
     if (props.approval) {
-      this.approverRole = this.createApproverRole();
+      this.approverRole = this.createApproverRole(this.approverPrincipals());
+    } else if (props.approvers.length > 0) {
+      throw new Error(`RegionSwitchPlans: approvers (${props.approvers.join(', ')}) are only used with approval true`);
     }
 
     const plans = new Map<string, arcregionswitch.CfnPlan>();
@@ -203,10 +211,26 @@ export class RegionSwitchPlans extends Construct {
     ]);
   }
 
-  /** Anyone in the account allowed (by their own policy) to assume this role may approve executions of these plans. */
-  private createApproverRole(): iam.Role {
+  /** The configured approvers as principals: user names become user ARNs of this account. */
+  private approverPrincipals(): iam.IPrincipal[] {
+    const { approvers } = this.props;
+    const invalid = approvers.filter((approver) => !APPROVER_PATTERN.test(approver));
+    const problems = [
+      ...(approvers.length === 0 || approvers.length > 10 ? [`approvers: ${approvers.length} given, 1 to 10 allowed (approval is true)`] : []),
+      ...invalid.map((approver) => `approvers: "${approver}" is neither an IAM user name nor an IAM user or role ARN`),
+    ];
+    if (problems.length > 0) {
+      throw new Error(`RegionSwitchPlans: ${problems.join('; ')}`);
+    }
+    return approvers.map((approver) => new iam.ArnPrincipal(approver.startsWith('arn:')
+      ? approver
+      : Stack.of(this).formatArn({ service: 'iam', region: '', resource: 'user', resourceName: approver, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })));
+  }
+
+  /** Only the configured approvers (the runbooks' approvers) may assume this role and approve executions of these plans. */
+  private createApproverRole(approvers: readonly iam.IPrincipal[]): iam.Role {
     const role = new iam.Role(this, 'ApproverRole', {
-      assumedBy: new iam.AccountRootPrincipal(),
+      assumedBy: new iam.CompositePrincipal(...approvers),
       description: `${this.props.appName}: approves Region switch plan executions (the approval step)`,
       maxSessionDuration: Duration.hours(1),
     });

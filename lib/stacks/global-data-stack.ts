@@ -5,7 +5,8 @@ import type { PlatformConfig } from '../config/types';
 import { CartsTable } from '../data/carts-table';
 import { cartsTableName, configuredEngines } from '../data/engines';
 import { GlobalDatabase } from '../data/global-database';
-import { DATA_KEY_PURPOSE, regionalKeyAliasArn } from '../encryption/regional-key';
+import { DeletionProtection } from '../data/protection/deletion-protection';
+import { DATA_KEY_PURPOSE, RegionalKey, regionalKeyAliasArn } from '../encryption/regional-key';
 
 export interface GlobalDataStackProps extends StackProps {
   readonly config: PlatformConfig;
@@ -20,6 +21,9 @@ export class GlobalDataStack extends Stack {
   readonly catalog: GlobalDatabase;
   readonly orders: GlobalDatabase;
   readonly carts: CartsTable;
+  /** Encrypts this stack's function logs (the CDK's own providers' too, see platform.ts). */
+  readonly logsKey: kms.IKey;
+  readonly deletionProtection: DeletionProtection;
 
   constructor(scope: Construct, id: string, props: GlobalDataStackProps) {
     super(scope, id, props);
@@ -45,6 +49,15 @@ export class GlobalDataStack extends Stack {
       replicaRegions,
       consistency: config.cartsConsistency,
       ...(config.cartsWitnessRegion !== undefined ? { witnessRegion: config.cartsWitnessRegion } : {}),
+    });
+
+    // Same id as the key platform.ts used to create on demand for the CDK's functions: same resource.
+    this.logsKey = new RegionalKey(this, 'CdkFunctionLogsKey', { appName: config.appName, purpose: 'global-data-logs', allowCloudWatchLogs: true }).key;
+    this.deletionProtection = new DeletionProtection(this, 'DeletionProtection', {
+      globalClusters: [this.catalog, this.orders].map((database) => ({ identifier: database.identifier, resource: database.globalCluster })),
+      tables: [{ identifier: cartsTableName(config.appName), resource: this.carts.table, regions: [config.primaryRegion, ...replicaRegions] }],
+      logKey: this.logsKey,
+      logRetentionDays: config.logRetentionDays,
     });
 
     new CfnOutput(this, 'CatalogGlobalClusterIdentifier', { value: this.catalog.identifier });

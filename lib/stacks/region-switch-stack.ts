@@ -50,6 +50,7 @@ export class RegionSwitchStack extends Stack {
       serviceNames: SERVICE_NAMES,
       databaseNames: ENGINES.map((engine) => engine.name),
       approval: props.regionSwitch.approval,
+      approvers: props.regionSwitch.approvers,
       reportRetentionDays: config.profile === 'prod' ? 400 : 30,
     });
     for (const [name, plan] of this.plans.plans) {

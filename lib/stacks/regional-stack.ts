@@ -11,6 +11,7 @@ import { RegionalChaos } from '../chaos/regional-chaos';
 import { RegionalObservability } from '../observability/regional-observability';
 import { CheckoutCache } from '../cache/checkout-cache';
 import { AuroraMember } from '../data/aurora-member';
+import { DeletionProtection } from '../data/protection/deletion-protection';
 import { MasterSecretRotation } from '../data/rotation/master-secret-rotation';
 import { RotationRedeploy, redeployTargetsParameterName } from '../data/rotation/redeploy/rotation-redeploy';
 import type { RedeployTargets } from '../data/rotation/redeploy/runtime/redeploy';
@@ -131,6 +132,16 @@ export class RegionalStack extends Stack {
 
     this.publishTopology(props);
     this.publishStoreUrl(storeUrl);
+    this.protectDatabasesLast();
+  }
+
+  /** Deletion protection of both members, turned on once everything else of this stack exists. */
+  private protectDatabasesLast(): void {
+    new DeletionProtection(this, 'DeletionProtection', {
+      clusters: [this.catalogDatabase, this.ordersDatabase].map((member) => ({ identifier: member.clusterIdentifier, resource: member.cluster })),
+      logKey: this.logsKey,
+      logRetentionDays: this.config.logRetentionDays,
+    });
   }
 
   /** Routes back over the peering connections later Regions requested to this VPC. */
@@ -286,15 +297,23 @@ export class RegionalStack extends Stack {
   /** Peak events: the same plan in every Region, the standby included (it must carry the peak alone after a failover). */
   private addPeakCapacity(data: DataLayer): void {
     const { config } = this;
+    const provisioned = config.database.instanceClass !== 'serverless';
     new PeakCapacity(this, 'PeakCapacity', {
       events: planEvents(config),
       services: Object.fromEntries(SERVICE_NAMES.map((name) => [name, { scaling: this.services.services[name].scaling, sizing: config.services[name] }])) as Record<ServiceName, { scaling: ecs.ScalableTaskCount; sizing: PlatformConfig['services'][ServiceName] }>,
       loadBalancerArn: this.loadBalancer.loadBalancer.loadBalancerArn,
-      serverlessDatabases: config.database.instanceClass !== 'serverless' ? [] : [data.catalog, data.orders].map((member, index) => ({
+      serverlessDatabases: provisioned ? [] : [data.catalog, data.orders].map((member, index) => ({
         name: index === 0 ? 'catalog' as const : 'orders' as const,
         clusterIdentifier: member.clusterIdentifier,
         minCapacity: config.database.serverlessMinCapacity,
         maxCapacity: config.database.serverlessMaxCapacity,
+      })),
+      // Aurora Auto Scaling is not supported on a secondary cluster: readers are added in the primary Region only.
+      readerScaling: !provisioned || !this.plan.isPrimary ? [] : (['catalog', 'orders'] as const).map((name) => ({
+        name,
+        clusterIdentifier: data[name].clusterIdentifier,
+        readers: config.database.readers,
+        instances: data[name].instances,
       })),
     });
   }

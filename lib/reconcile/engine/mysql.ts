@@ -85,6 +85,15 @@ const LARGE_TYPES = new Set([
   'geomcollection',
 ]);
 
+/** Key types whose index order no range bound can follow, with the reason (see MysqlSide.unorderedKey). */
+const UNORDERED_KEY_TYPES = new Map<string, string>([
+  ['enum', 'ENUM values sort by their index number, not their text'],
+  ['set', 'SET values sort by their bit mask, not their text'],
+  ['float', 'FLOAT text is rounded, so a bound does not equal the stored value'],
+  ['double', 'DOUBLE text is rounded, so a bound may not equal the stored value'],
+  ['real', 'REAL (DOUBLE) text is rounded, so a bound may not equal the stored value'],
+]);
+
 function family(dataType: string): Family {
   return FAMILIES[dataType.toLowerCase()] ?? 'other';
 }
@@ -338,7 +347,8 @@ export class MysqlSide implements Side {
       const q = quoteMysql(c.name);
       // Byte order when the sides' collations could not be proven equal (see TableMeta).
       if (fam === 'other' || (fam === 'string' && table.byteOrderKeys === true)) {
-        // No reliable natural order to bind against (ENUM sorts by index, FLOAT text is lossy): use the binary form.
+        // No natural order known to bind against (e.g. MariaDB UUID, INET6): the binary form, correct but
+        // without the index. ENUM/SET/FLOAT/DOUBLE keys never get here: the run refuses them (unorderedKey).
         const b = `CAST(${valueExpr(c)} AS BINARY)`;
         rangeOrders.push(b);
         rangeSelects.push(b);
@@ -398,6 +408,24 @@ export class MysqlSide implements Side {
     };
     this.plans.set(table, plan);
     return plan;
+  }
+
+  /**
+   * ENUM and SET are indexed by their number (declaration order, bit mask), while a
+   * range bound is their text, which compares as a string: no bound follows the index.
+   * FLOAT/DOUBLE keys are indexed in numeric order, but their text is rounded (FLOAT to
+   * 6 digits), so a bound taken from it does not match the stored value exactly.
+   * YEAR is a number with an exact text and is ranged like an integer.
+   */
+  unorderedKey(table: TableMeta): string | null {
+    const bad = table.primaryKey.flatMap((k) => {
+      const c = table.columns.find((col) => col.name === k);
+      const why = c ? UNORDERED_KEY_TYPES.get(c.dataType) : undefined;
+      if (!c || !why) return [];
+      const type = c.charset && c.type.endsWith(` ${c.charset}`) ? c.type.slice(0, -(c.charset.length + 1)) : c.type;
+      return [`table ${table.name}, column ${k}, type ${type}: ${why}`];
+    });
+    return bad.length ? bad.join('; ') : null;
   }
 
   keyOrders(table: TableMeta): KeyOrder[] {

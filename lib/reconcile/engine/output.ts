@@ -20,6 +20,8 @@ export const SUMMARY_FILE = 'summary.md';
 const PARTIAL_DIR = '.reconcile-partial';
 const TEMP_PREFIX = '.reconcile-tmp-';
 const FLUSH_BYTES = 1 << 20;
+/** Lines at least this long bypass the batch. */
+const DIRECT_BYTES = 64 * 1024;
 const MAX_BASE_LENGTH = 200;
 
 /**
@@ -53,19 +55,29 @@ export class JsonlWriter {
 
   async write(record: DiffRecord): Promise<void> {
     const line = encodeDiffLine(record);
+    this.lines += 1;
+    if (line.length >= DIRECT_BYTES) {
+      // A wide row is written as it is: joining it into a batch would copy it once more.
+      await this.flush();
+      await this.writeOut(line);
+      return;
+    }
     this.chunks.push(line);
     this.size += line.length;
-    this.lines += 1;
     if (this.size >= FLUSH_BYTES) await this.flush();
+  }
+
+  private async writeOut(data: string): Promise<void> {
+    if (!this.handle) this.handle = await fs.promises.open(this.file, 'wx');
+    await this.handle.write(data, null, 'utf8');
   }
 
   private async flush(): Promise<void> {
     if (this.chunks.length === 0) return;
-    if (!this.handle) this.handle = await fs.promises.open(this.file, 'wx');
     const data = this.chunks.join('');
     this.chunks = [];
     this.size = 0;
-    await this.handle.write(data, null, 'utf8');
+    await this.writeOut(data);
   }
 
   /** Flushes and closes; returns whether the file exists (had at least one line). */

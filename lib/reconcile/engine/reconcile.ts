@@ -134,13 +134,35 @@ export function hasDifferences(report: ReconcileReport): boolean {
   return t.missingInNew + t.changed + t.onlyInNew > 0 || report.tables.some((x) => x.skipped !== null || x.drift !== null);
 }
 
-/**
- * Compares the old and new databases and writes report.json, summary.md and one
- * `<table>.jsonl` per table with differences into `options.outDir`.
- * Throws ReconcileError (one-line, operator-facing message) on bad input or an
- * unreachable/unsupported database; the out dir is then left without a report.json.
- */
-export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
+/** Options checked and resolved: what every later step works from. */
+interface RunSettings {
+  readonly engine: EngineName;
+  /** PostgreSQL schema; '' for MySQL (the URL's database). */
+  readonly schema: string;
+  readonly tuning: Tuning;
+  readonly oldSpec: ConnectionSpec;
+  readonly newSpec: ConnectionSpec;
+  readonly baseSpec: ConnectionSpec | undefined;
+}
+
+/** The open snapshots of one run. */
+interface OpenSides {
+  readonly oldSide: Side;
+  readonly newSide: Side;
+  readonly baseSide: Side | undefined;
+}
+
+/** The tables to compare, by name, as each side lists them. */
+interface Discovered {
+  /** Sorted by code point. */
+  readonly names: readonly string[];
+  readonly old: ReadonlyMap<string, TableMeta>;
+  readonly new: ReadonlyMap<string, TableMeta>;
+  readonly base: ReadonlyMap<string, TableMeta>;
+}
+
+/** Step 1: every option checked before any connection is made. */
+function resolveSettings(options: ReconcileOptions): RunSettings {
   const engine = options.engine;
   if (!ENGINES.includes(engine)) throw new ReconcileError(`unsupported engine "${String(engine)}" (supported: ${ENGINES.join(', ')})`);
   if (engine === 'mysql' && options.schema !== undefined) {
@@ -154,144 +176,216 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   const newSpec = resolveSpec(engine, options.new, 'new', env);
   const baseSpec = options.base !== undefined ? resolveSpec(engine, options.base, 'base', env) : undefined;
   if (options.tables !== undefined && options.tables.length === 0) throw new ReconcileError('--tables must name at least one table');
+  return { engine, schema, tuning, oldSpec, newSpec, baseSpec };
+}
 
-  const writer = await ReportWriter.create(options.outDir);
-  let sides: Side[] | undefined;
+/** Step 2: the tables of both sides (and the base), limited to --tables. */
+async function discoverTables(sides: OpenSides, settings: RunSettings, only: readonly string[] | undefined): Promise<Discovered> {
+  const { oldSide, newSide, baseSide } = sides;
+  const [oldTables, newTables, baseTables] = await Promise.all([oldSide.listTables(), newSide.listTables(), baseSide ? baseSide.listTables() : []]);
+  const oldByName = new Map(oldTables.map((t) => [t.name, t]));
+  const newByName = new Map(newTables.map((t) => [t.name, t]));
+  let names = [...new Set([...oldByName.keys(), ...newByName.keys()])];
+  if (only) {
+    const unknown = only.filter((t) => !oldByName.has(t) && !newByName.has(t));
+    if (unknown.length) {
+      const where = settings.engine === 'postgres' ? `schema "${settings.schema}"` : `database "${settings.oldSpec.database}"`;
+      throw new ReconcileError(`unknown table${unknown.length > 1 ? 's' : ''} in --tables: ${list(unknown)} (not in ${where} of either database)`);
+    }
+    const wanted = new Set(only);
+    names = names.filter((n) => wanted.has(n));
+  }
+  names.sort(compareCodePoints);
+  return { names, old: oldByName, new: newByName, base: new Map(baseTables.map((t) => [t.name, t])) };
+}
+
+/** Step 3: refuses when a listed table cannot be read in full (privileges, row-level security). */
+async function checkReadable(sides: OpenSides, found: Discovered): Promise<void> {
+  const { oldSide, newSide, baseSide } = sides;
+  const metas = (byName: ReadonlyMap<string, TableMeta>): TableMeta[] => found.names.flatMap((n) => byName.get(n) ?? []);
+  const [oldProblems, newProblems, baseProblems] = await Promise.all([
+    oldSide.readProblems(metas(found.old)),
+    newSide.readProblems(metas(found.new)),
+    baseSide ? baseSide.readProblems(metas(found.base)) : [],
+  ]);
+  const parts = [
+    ...(oldProblems.length ? [`old database: ${oldProblems.join('; ')}`] : []),
+    ...(newProblems.length ? [`new database: ${newProblems.join('; ')}`] : []),
+    ...(baseProblems.length ? [`base database: ${baseProblems.join('; ')}`] : []),
+  ];
+  if (parts.length) throw new ReconcileError(`cannot read every table in full, so a report would be silently incomplete: ${parts.join(' | ')}`);
+}
+
+/** Step 4: how each table is compared; refuses (all at once) keys no range can follow. */
+function planTables(sides: OpenSides, found: Discovered): Map<string, TablePlan> {
+  const { oldSide, newSide } = sides;
+  const sameKeyOrders = (o: TableMeta, n: TableMeta): boolean => list(oldSide.keyOrders(o)) === list(newSide.keyOrders(n));
+  const plans = new Map<string, TablePlan>();
+  const problems: string[] = [];
+  for (const name of found.names) {
+    const plan = planTable(found.old.get(name), found.new.get(name), sameKeyOrders);
+    plans.set(name, plan);
+    if (plan.mode !== 'keyed') continue;
+    const problem = oldSide.unorderedKey?.(plan.old) ?? newSide.unorderedKey?.(plan.new) ?? null;
+    if (problem) problems.push(problem);
+  }
+  if (problems.length) {
+    throw new ReconcileError(
+      `primary key without an order key ranges can follow (every range query would scan the whole table, and bounds could not be matched exactly): ${problems.join('; ')}; leave these tables out with --tables`,
+    );
+  }
+  return plans;
+}
+
+/** Report entry of a table that is not compared row by row. */
+async function skippedTable(sides: OpenSides, name: string, oldMeta: TableMeta | undefined, newMeta: TableMeta | undefined, reason: string): Promise<TableReport> {
+  const [oldRows, newRows] = await Promise.all([oldMeta ? sides.oldSide.countRows(oldMeta) : 0, newMeta ? sides.newSide.countRows(newMeta) : 0]);
+  return {
+    table: name,
+    primaryKey: [...(oldMeta ?? newMeta)?.primaryKey ?? []],
+    oldRows,
+    newRows,
+    missingInNew: 0,
+    changed: 0,
+    onlyInNew: 0,
+    skipped: reason,
+    drift: null,
+    notes: [],
+    ...(sides.baseSide ? { classes: emptyClassCounts() } : {}),
+  };
+}
+
+/** Running totals for progress events. */
+interface Progress {
+  rowsCompared: number;
+  differences: number;
+  readonly onProgress: ReconcileOptions['onProgress'];
+}
+
+/** Step 5: one table compared row by row (keyed or as a multiset), its differences written. */
+async function compareOneTable(
+  sides: OpenSides,
+  found: Discovered,
+  name: string,
+  plan: Exclude<TablePlan, { mode: 'skip' }>,
+  writer: ReportWriter,
+  tuning: Tuning,
+  progress: Progress,
+): Promise<TableReport> {
+  const { oldSide, newSide, baseSide } = sides;
+  const oldT = plan.old;
+  const shape: RowShape = {
+    columns: oldT.columns.map((c) => c.name),
+    kinds: oldSide.valueKinds(oldT),
+    keyIndexes: plan.mode === 'keyed' ? oldT.primaryKey.map((k) => oldT.columns.findIndex((c) => c.name === k)) : [],
+  };
+  const out = writer.table(name);
+  const write = async (diff: Diff): Promise<void> => {
+    await out.write(toDiffRecord(shape, diff));
+  };
+  // Three-way: differences pass through the base lookup (batched) before they are written.
+  const notes = [...plan.notes];
+  let classifier: BaseClassifier | undefined;
+  if (baseSide) {
+    const base = plan.mode === 'keyed' ? planBaseTable(baseSide, oldT, found.base.get(name)) : 'no primary key: the base cannot be looked up by key';
+    if (typeof base === 'string') notes.push(`three-way: ${base}; its differences are unclassified`);
+    classifier = new BaseClassifier(typeof base === 'string' ? null : base, write, Math.min(tuning.fetchSize, 500), Math.max(1, Math.floor(tuning.fetchBytes / 4)));
+  }
+  const emit = async (diff: Diff): Promise<void> => {
+    progress.differences += 1;
+    await (classifier ? classifier.add(diff) : write(diff));
+  };
+  const onRows = (rows: number): void => {
+    progress.rowsCompared += rows;
+    progress.onProgress?.({ table: name, rowsCompared: progress.rowsCompared, differences: progress.differences });
+  };
+  let counts: TableCounts;
   try {
-    sides = await openAll(engine, [oldSpec, newSpec, baseSpec], schema);
-    const [oldSide, newSide] = sides;
-    const baseSide: Side | undefined = sides[2];
-    const [oldTables, newTables, baseTables] = await Promise.all([oldSide.listTables(), newSide.listTables(), baseSide ? baseSide.listTables() : []]);
-    const baseByName = new Map(baseTables.map((t) => [t.name, t]));
-    const oldByName = new Map(oldTables.map((t) => [t.name, t]));
-    const newByName = new Map(newTables.map((t) => [t.name, t]));
-    let names = [...new Set([...oldByName.keys(), ...newByName.keys()])];
-    if (options.tables) {
-      const unknown = options.tables.filter((t) => !oldByName.has(t) && !newByName.has(t));
-      if (unknown.length) {
-        const where = engine === 'postgres' ? `schema "${schema}"` : `database "${oldSpec.database}"`;
-        throw new ReconcileError(`unknown table${unknown.length > 1 ? 's' : ''} in --tables: ${list(unknown)} (not in ${where} of either database)`);
-      }
-      const wanted = new Set(options.tables);
-      names = names.filter((n) => wanted.has(n));
-    }
-    names.sort(compareCodePoints);
+    counts =
+      plan.mode === 'keyed'
+        ? await compareTable({ oldSide, newSide, table: oldT, newTable: plan.new, tuning, emit, onRows })
+        : await compareMultiset({ oldSide, newSide, oldTable: oldT, newTable: plan.new, tuning, emit, onRows });
+    await classifier?.flush();
+  } catch (err) {
+    throw new ReconcileError(`table ${name}: ${errorMessage(err)}`);
+  }
+  const impossible = impossibleCounts(counts);
+  if (impossible) throw new ReconcileError(`table ${name}: impossible counts (${impossible}); the databases disagree on key order, so no report is written`);
+  return {
+    table: name,
+    primaryKey: plan.mode === 'keyed' ? [...oldT.primaryKey] : [],
+    ...counts,
+    skipped: null,
+    drift: plan.drift,
+    notes,
+    ...(classifier ? { classes: { ...classifier.counts } } : {}),
+  };
+}
 
-    const oldMetas = names.flatMap((n) => oldByName.get(n) ?? []);
-    const newMetas = names.flatMap((n) => newByName.get(n) ?? []);
-    const baseMetas = baseSide ? names.flatMap((n) => baseByName.get(n) ?? []) : [];
-    const [oldProblems, newProblems, baseProblems] = await Promise.all([oldSide.readProblems(oldMetas), newSide.readProblems(newMetas), baseSide ? baseSide.readProblems(baseMetas) : []]);
-    if (oldProblems.length || newProblems.length || baseProblems.length) {
-      const parts = [
-        ...(oldProblems.length ? [`old database: ${oldProblems.join('; ')}`] : []),
-        ...(newProblems.length ? [`new database: ${newProblems.join('; ')}`] : []),
-        ...(baseProblems.length ? [`base database: ${baseProblems.join('; ')}`] : []),
-      ];
-      throw new ReconcileError(`cannot read every table in full, so a report would be silently incomplete: ${parts.join(' | ')}`);
-    }
+/** Step 6: the report's totals. */
+function buildReport(engine: EngineName, tables: TableReport[], threeWay: boolean): ReconcileReport {
+  return {
+    engine,
+    generatedAt: new Date().toISOString(),
+    tables,
+    totals: {
+      missingInNew: tables.reduce((s, t) => s + t.missingInNew, 0),
+      changed: tables.reduce((s, t) => s + t.changed, 0),
+      onlyInNew: tables.reduce((s, t) => s + t.onlyInNew, 0),
+      ...(threeWay ? { classes: sumClasses(tables) } : {}),
+    },
+  };
+}
 
-    let rowsCompared = 0;
-    let differences = 0;
+/** What summary.md says about the databases compared. */
+function summaryContext(sides: OpenSides, settings: RunSettings): Parameters<typeof renderSummary>[1] {
+  const describe = (side: Side, spec: ConnectionSpec): string => `${side.serverVersion} at ${describeTarget(spec)}`;
+  return {
+    oldDescription: describe(sides.oldSide, settings.oldSpec),
+    newDescription: describe(sides.newSide, settings.newSpec),
+    schema: settings.engine === 'postgres' ? settings.schema : settings.oldSpec.database,
+    ...(sides.baseSide && settings.baseSpec ? { baseDescription: describe(sides.baseSide, settings.baseSpec) } : {}),
+  };
+}
+
+/**
+ * Compares the old and new databases and writes report.json, summary.md and one
+ * `<table>.jsonl` per table with differences into `options.outDir`.
+ * Throws ReconcileError (one-line, operator-facing message) on bad input or an
+ * unreachable/unsupported database; the out dir is then left without a report.json.
+ */
+export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
+  const settings = resolveSettings(options);
+  const writer = await ReportWriter.create(options.outDir);
+  let open: Side[] | undefined;
+  try {
+    open = await openAll(settings.engine, [settings.oldSpec, settings.newSpec, settings.baseSpec], settings.schema);
+    const sides: OpenSides = { oldSide: open[0], newSide: open[1], baseSide: open[2] };
+    const found = await discoverTables(sides, settings, options.tables);
+    await checkReadable(sides, found);
+    const plans = planTables(sides, found);
+    const progress: Progress = { rowsCompared: 0, differences: 0, onProgress: options.onProgress };
     const tables: TableReport[] = [];
-    const sameKeyOrders = (o: TableMeta, n: TableMeta): boolean => list(oldSide.keyOrders(o)) === list(newSide.keyOrders(n));
-    for (const name of names) {
-      const oldMeta = oldByName.get(name);
-      const newMeta = newByName.get(name);
-      const primaryKey = [...(oldMeta ?? newMeta)?.primaryKey ?? []];
-      const plan = planTable(oldMeta, newMeta, sameKeyOrders);
-      if (plan.mode === 'skip') {
-        const [oldRows, newRows] = await Promise.all([oldMeta ? oldSide.countRows(oldMeta) : 0, newMeta ? newSide.countRows(newMeta) : 0]);
-        tables.push({
-          table: name,
-          primaryKey,
-          oldRows,
-          newRows,
-          missingInNew: 0,
-          changed: 0,
-          onlyInNew: 0,
-          skipped: plan.reason,
-          drift: null,
-          notes: [],
-          ...(baseSide ? { classes: emptyClassCounts() } : {}),
-        });
-        continue;
-      }
-      const oldT = plan.old;
-      const shape: RowShape = {
-        columns: oldT.columns.map((c) => c.name),
-        kinds: oldSide.valueKinds(oldT),
-        keyIndexes: plan.mode === 'keyed' ? oldT.primaryKey.map((k) => oldT.columns.findIndex((c) => c.name === k)) : [],
-      };
-      const out = writer.table(name);
-      const write = async (diff: Diff): Promise<void> => {
-        await out.write(toDiffRecord(shape, diff));
-      };
-      // Three-way: differences pass through the base lookup (batched) before they are written.
-      const notes = [...plan.notes];
-      let classifier: BaseClassifier | undefined;
-      if (baseSide) {
-        const base = plan.mode === 'keyed' ? planBaseTable(baseSide, oldT, baseByName.get(name)) : 'no primary key: the base cannot be looked up by key';
-        if (typeof base === 'string') notes.push(`three-way: ${base}; its differences are unclassified`);
-        classifier = new BaseClassifier(typeof base === 'string' ? null : base, write, Math.min(tuning.fetchSize, 500), Math.max(1, Math.floor(tuning.fetchBytes / 4)));
-      }
-      const emit = async (diff: Diff): Promise<void> => {
-        differences += 1;
-        await (classifier ? classifier.add(diff) : write(diff));
-      };
-      const onRows = (rows: number): void => {
-        rowsCompared += rows;
-        options.onProgress?.({ table: name, rowsCompared, differences });
-      };
-      const run =
-        plan.mode === 'keyed'
-          ? compareTable({ oldSide, newSide, table: oldT, newTable: plan.new, tuning, emit, onRows })
-          : compareMultiset({ oldSide, newSide, oldTable: oldT, newTable: plan.new, tuning, emit, onRows });
-      const counts: TableCounts = await run
-        .then(async (c) => {
-          await classifier?.flush();
-          return c;
-        })
-        .catch((err: unknown) => {
-          throw new ReconcileError(`table ${name}: ${errorMessage(err)}`);
-        });
-      const impossible = impossibleCounts(counts);
-      if (impossible) throw new ReconcileError(`table ${name}: impossible counts (${impossible}); the databases disagree on key order, so no report is written`);
-      tables.push({
-        table: name,
-        primaryKey: plan.mode === 'keyed' ? primaryKey : [],
-        ...counts,
-        skipped: null,
-        drift: plan.drift,
-        notes,
-        ...(classifier ? { classes: { ...classifier.counts } } : {}),
-      });
+    for (const name of found.names) {
+      const plan = plans.get(name);
+      if (!plan) throw new Error(`internal: no plan for table ${name}`);
+      tables.push(
+        plan.mode === 'skip'
+          ? await skippedTable(sides, name, found.old.get(name), found.new.get(name), plan.reason)
+          : await compareOneTable(sides, found, name, plan, writer, settings.tuning, progress),
+      );
     }
-
-    const oldDescription = `${oldSide.serverVersion} at ${describeTarget(oldSpec)}`;
-    const newDescription = `${newSide.serverVersion} at ${describeTarget(newSpec)}`;
-    const baseDescription = baseSide && baseSpec ? `${baseSide.serverVersion} at ${describeTarget(baseSpec)}` : undefined;
-    const open = sides;
-    sides = undefined;
-    await Promise.all(open.map((x) => x.close()));
-
-    const report: ReconcileReport = {
-      engine,
-      generatedAt: new Date().toISOString(),
-      tables,
-      totals: {
-        missingInNew: tables.reduce((s, t) => s + t.missingInNew, 0),
-        changed: tables.reduce((s, t) => s + t.changed, 0),
-        onlyInNew: tables.reduce((s, t) => s + t.onlyInNew, 0),
-        ...(baseSide ? { classes: sumClasses(tables) } : {}),
-      },
-    };
-    const summaryContext = { oldDescription, newDescription, schema: engine === 'postgres' ? schema : oldSpec.database, ...(baseDescription ? { baseDescription } : {}) };
-    const files = await writer.commit(report, renderSummary(report, summaryContext));
+    const context = summaryContext(sides, settings);
+    const closing = open;
+    open = undefined;
+    await Promise.all(closing.map((x) => x.close()));
+    const report = buildReport(settings.engine, tables, sides.baseSide !== undefined);
+    const files = await writer.commit(report, renderSummary(report, context));
     return { report, files, hasDifferences: hasDifferences(report) };
   } catch (err) {
     await writer.abort();
     throw err;
   } finally {
-    if (sides) await Promise.all(sides.map((s) => s.close()));
+    if (open) await Promise.all(open.map((s) => s.close()));
   }
 }

@@ -116,6 +116,12 @@ export interface Side {
   multisetChecksum(table: TableMeta): Promise<Checksum>;
   /** Distinct rows with their copy counts, ordered by `hash` (code point order). */
   streamMultiset(table: TableMeta, pageSize: number): AsyncGenerator<CountedRow>;
+  /**
+   * Why the table's primary key has no order that key ranges can follow by the index,
+   * naming table, column and type; null when it has one. Such a table is refused rather
+   * than compared by full scans (MySQL: ENUM/SET/FLOAT/DOUBLE keys). Absent: always null.
+   */
+  unorderedKey?(table: TableMeta): string | null;
   /** Per primary key column: how merge keys compare in JS. */
   keyOrders(table: TableMeta): KeyOrder[];
   /** Per column: how values are written to reports. */

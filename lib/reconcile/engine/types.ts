@@ -136,13 +136,15 @@ export interface Tuning {
   /**
    * Estimated bytes (row text) one fetch of one side may hold: rows per fetch are capped
    * at fetchBytes / bytes per row (sampled per table, raised by what fetches return).
-   * Two sides fetch at once and JS strings take about twice their text, so the default
-   * 64 MiB keeps row data well under 0.5 GB however wide rows are.
+   * Two sides fetch at once, and a changed row is held as fetched text, as its JSON line
+   * and as the bytes written; V8 frees large strings only in a full collection, so the
+   * peak RSS is several times the budget: with the default 32 MiB, 10,000 rows × 150 KB
+   * all changed peak at about 0.4 GB (test/integration/reconcile-memory.test.ts).
    */
   readonly fetchBytes: number;
 }
 
-export const DEFAULT_TUNING: Tuning = { chunkSize: 10_000, leafRows: 64, maxSplit: 256, fetchSize: 2_000, fetchBytes: 64 * 1024 * 1024 };
+export const DEFAULT_TUNING: Tuning = { chunkSize: 10_000, leafRows: 64, maxSplit: 256, fetchSize: 2_000, fetchBytes: 32 * 1024 * 1024 };
 
 export interface ReconcileOptions {
   readonly engine: EngineName;

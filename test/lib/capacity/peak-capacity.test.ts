@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnWaitConditionHandle, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import { PeakCapacity } from '../../../lib/capacity/peak-capacity';
@@ -8,7 +8,7 @@ import { SERVICE_NAMES, type PlatformConfig, type ServiceName } from '../../../l
 
 const LB_ARN = 'arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/app/store/0123456789abcdef';
 
-function build(config: PlatformConfig): Template {
+function build(config: PlatformConfig, member: 'primary' | 'secondary' = 'primary'): Template {
   const stack = new Stack(new App(), 'Peak', { env: { account: '123456789012', region: 'us-west-2' } });
   const services = Object.fromEntries(SERVICE_NAMES.map((name) => [name, {
     scaling: new appscaling.ScalableTarget(stack, `${name}Target`, {
@@ -28,12 +28,19 @@ function build(config: PlatformConfig): Template {
       { name: 'catalog', clusterIdentifier: 'retail-catalog-us-west-2', minCapacity: config.database.serverlessMinCapacity, maxCapacity: config.database.serverlessMaxCapacity },
       { name: 'orders', clusterIdentifier: 'retail-orders-us-west-2', minCapacity: config.database.serverlessMinCapacity, maxCapacity: config.database.serverlessMaxCapacity },
     ],
+    // As the regional stack passes them: provisioned primary members only, with their instances.
+    readerScaling: config.database.instanceClass === 'serverless' || member === 'secondary' ? [] : (['catalog', 'orders'] as const).map((name) => ({
+      name,
+      clusterIdentifier: `retail-${name}-us-west-2`,
+      readers: config.database.readers,
+      instances: [new CfnWaitConditionHandle(stack, `${name}Writer`), new CfnWaitConditionHandle(stack, `${name}Reader`)],
+    })),
   });
   return Template.fromStack(stack);
 }
 
-// dev, Serverless v2: 300 requests/s. ui 300 / 75 per 0.5-vCPU task = 4; catalog 180 / 100 = 2; carts 150 / 125 = 1.2 -> 2;
-// catalog 360 statements / 500 = 0.72 -> 1 ACU; orders 18.75 / 100 -> 0.5; LCUs 20.6 GiB/h -> 21.
+// dev, Serverless v2: 300 requests/s. ui 300 / 75 per 0.5-vCPU task = 4; catalog 307.5 / 100 = 3.075 -> 4; carts 157.5 / 125 = 1.26 -> 2;
+// catalog 615 statements / 500 = 1.23 -> 1.5 ACUs; orders 18.75 / 100 -> 0.5; LCUs 20.6 GiB/h -> 21.
 const DEV = resolveConfig({
   services: { ui: { maxCount: 6 }, catalog: { maxCount: 4 }, carts: { maxCount: 4 } },
   capacity: {
@@ -84,7 +91,7 @@ describe('PeakCapacity', () => {
       .filter((p) => JSON.stringify(p.Target.Arn).includes('rds:modifyDBCluster') && p.ScheduleExpression.startsWith('at(2027-03-01'))
       .map((p) => [p.ScheduleExpression, JSON.parse(p.Target.Input) as unknown]);
     expect(inputs).toEqual([
-      ['at(2027-03-01T08:00:00)', { DBClusterIdentifier: 'retail-catalog-us-west-2', ServerlessV2ScalingConfiguration: { MinCapacity: 1, MaxCapacity: 4 }, ApplyImmediately: true }],
+      ['at(2027-03-01T08:00:00)', { DBClusterIdentifier: 'retail-catalog-us-west-2', ServerlessV2ScalingConfiguration: { MinCapacity: 1.5, MaxCapacity: 4 }, ApplyImmediately: true }],
       ['at(2027-03-01T12:30:00)', { DBClusterIdentifier: 'retail-catalog-us-west-2', ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 4 }, ApplyImmediately: true }],
       ['at(2027-03-01T08:00:00)', { DBClusterIdentifier: 'retail-orders-us-west-2', ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 4 }, ApplyImmediately: true }],
       ['at(2027-03-01T12:30:00)', { DBClusterIdentifier: 'retail-orders-us-west-2', ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 4 }, ApplyImmediately: true }],
@@ -114,6 +121,62 @@ describe('PeakCapacity', () => {
     const p = build(resolveConfig({ profile: 'prod', capacity: { peakRequestsPerSecond: 600, events: [{ name: 'bf', start: '2027-11-26T13:00:00Z', end: '2027-11-26T17:00:00Z' }] } }));
     p.resourceCountIs('AWS::Scheduler::Schedule', 2);
     expect(JSON.stringify(p.toJSON())).not.toContain('rds:ModifyDBCluster');
+  });
+});
+
+// prod, db.r6g.large (2 vCPUs x 4 ACUs x statements per ACU), 1 reader declared, lead 120, release 30.
+// 4,000 requests/s: catalog 4000 x 2.05 = 8200 statements / (500 x 8 = 4000 per reader) = 2.05 -> 3, + 1 spare = 4;
+// orders 4000 x 0.0625 = 250 / (100 x 8 = 800) = 0.3 -> 1, + 1 spare = 2.
+// 300 requests/s: catalog 615 / 4000 -> 1 + 1 = 2; orders 18.75 / 800 -> 1 + 1 = 2.
+const PROVISIONED = resolveConfig({
+  profile: 'prod',
+  services: { ui: { maxCount: 30 }, catalog: { maxCount: 30 }, carts: { maxCount: 30 }, checkout: { maxCount: 30 }, orders: { maxCount: 30 } },
+  capacity: {
+    events: [
+      { name: 'launch', start: '2027-03-01T09:00:00Z', end: '2027-03-01T12:00:00Z', peakRequestsPerSecond: 4000 },
+      { name: 'small', start: '2027-06-01T09:00:00Z', end: '2027-06-01T10:00:00Z', peakRequestsPerSecond: 300 },
+    ],
+  },
+});
+
+describe('PeakCapacity: provisioned Aurora readers (primary member)', () => {
+  const t = build(PROVISIONED);
+  const target = (cluster: string) => {
+    const found = Object.entries(t.findResources('AWS::ApplicationAutoScaling::ScalableTarget', { Properties: { ResourceId: `cluster:${cluster}` } }));
+    expect(found).toHaveLength(1);
+    return { logicalId: found[0]![0], resource: found[0]![1] as { Properties: Record<string, unknown>; DependsOn?: string[] } };
+  };
+
+  test('each cluster\'s reader count is a scalable target held at database.readers, with the service-linked role', () => {
+    for (const cluster of ['retail-catalog-us-west-2', 'retail-orders-us-west-2']) {
+      const { Properties } = target(cluster).resource;
+      expect(Properties).toMatchObject({ ServiceNamespace: 'rds', ScalableDimension: 'rds:cluster:ReadReplicaCount', MinCapacity: 1, MaxCapacity: 1 });
+      // App Auto Scaling's service-linked role for Aurora, not a role of ours.
+      expect(Properties.RoleARN).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::123456789012:role/aws-service-role/rds.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_RDSCluster']] });
+    }
+  });
+
+  test('readers raised (minimum and maximum) at start - lead and set back to database.readers at end + release', () => {
+    expect(target('retail-catalog-us-west-2').resource.Properties.ScheduledActions).toEqual([
+      { ScheduledActionName: 'peak-launch-raise', Schedule: 'at(2027-03-01T07:00:00)', ScalableTargetAction: { MinCapacity: 4, MaxCapacity: 4 } },
+      { ScheduledActionName: 'peak-launch-release', Schedule: 'at(2027-03-01T12:30:00)', ScalableTargetAction: { MinCapacity: 1, MaxCapacity: 1 } },
+      { ScheduledActionName: 'peak-small-raise', Schedule: 'at(2027-06-01T07:00:00)', ScalableTargetAction: { MinCapacity: 2, MaxCapacity: 2 } },
+      { ScheduledActionName: 'peak-small-release', Schedule: 'at(2027-06-01T10:30:00)', ScalableTargetAction: { MinCapacity: 1, MaxCapacity: 1 } },
+    ]);
+    expect((target('retail-orders-us-west-2').resource.Properties.ScheduledActions as unknown[])[0]).toEqual(
+      { ScheduledActionName: 'peak-launch-raise', Schedule: 'at(2027-03-01T07:00:00)', ScalableTargetAction: { MinCapacity: 2, MaxCapacity: 2 } },
+    );
+  });
+
+  test('registered only after the member\'s instances exist (the cluster must be available)', () => {
+    expect(target('retail-catalog-us-west-2').resource.DependsOn).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^catalogWriter/), expect.stringMatching(/^catalogReader/),
+    ]));
+  });
+
+  test('no reader permission on the schedules\' role: App Auto Scaling acts with its own service-linked role', () => {
+    expect(JSON.stringify(t.toJSON())).not.toContain('rds:CreateDBInstance');
+    t.resourceCountIs('AWS::Scheduler::Schedule', 2 * 2);
   });
 
   test('no events: nothing is created', () => {

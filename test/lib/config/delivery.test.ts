@@ -1,5 +1,6 @@
 import { ConfigError, resolveConfig } from '../../../lib/config/resolve';
 
+const ONCALL = 'arn:aws:iam::123456789012:role/oncall';
 const CONNECTION = 'arn:aws:codeconnections:us-east-1:123456789012:connection/0123abcd-4567-89ab-cdef-0123456789ab';
 
 function problemsOf(input: unknown): string[] {
@@ -53,9 +54,28 @@ describe('Region switch settings', () => {
   });
 
   test('approval defaults to on in prod and off in dev', () => {
-    expect(resolveConfig({ regionSwitch: { enabled: true } }).regionSwitch).toEqual({ approval: false });
-    expect(resolveConfig({ profile: 'prod', regionSwitch: { enabled: true } }).regionSwitch).toEqual({ approval: true });
-    expect(resolveConfig({ profile: 'prod', regionSwitch: { enabled: true, approval: false } }).regionSwitch).toEqual({ approval: false });
+    expect(resolveConfig({ regionSwitch: { enabled: true } }).regionSwitch).toEqual({ approval: false, approvers: [] });
+    expect(resolveConfig({ profile: 'prod', runbooks: { approvers: [ONCALL] }, regionSwitch: { enabled: true } }).regionSwitch).toEqual({ approval: true, approvers: [ONCALL] });
+    expect(resolveConfig({ profile: 'prod', regionSwitch: { enabled: true, approval: false } }).regionSwitch).toEqual({ approval: false, approvers: [] });
+  });
+
+  test('the plans\' approvers are the runbooks\' approvers, also when only the plans ask for approval', () => {
+    expect(resolveConfig({ runbooks: { requireApproval: true, approvers: [ONCALL, 'alice'] }, regionSwitch: { enabled: true, approval: true } }).regionSwitch)
+      .toEqual({ approval: true, approvers: [ONCALL, 'alice'] });
+    const onlyPlans = resolveConfig({ runbooks: { requireApproval: false, approvers: ['alice'] }, regionSwitch: { enabled: true, approval: true } });
+    expect([onlyPlans.runbooks, onlyPlans.regionSwitch]).toEqual([{ requireApproval: false, approvers: ['alice'] }, { approval: true, approvers: ['alice'] }]);
+  });
+
+  test('approval without runbooks.approvers fails, naming the setting and what is allowed', () => {
+    const required = /^runbooks\.approvers: is required with regionSwitch\.approval true \(the default with profile "prod"\): 1 to 10 IAM user names or IAM user or role ARNs/;
+    expect(problemsOf({ profile: 'prod', regionSwitch: { enabled: true } })).toEqual([expect.stringMatching(required)]);
+    expect(problemsOf({ runbooks: { requireApproval: true }, regionSwitch: { enabled: true, approval: true } })).toEqual([expect.stringMatching(required)]);
+  });
+
+  test('approvers with neither approval step still fail', () => {
+    expect(problemsOf({ runbooks: { requireApproval: false, approvers: ['alice'] }, regionSwitch: { enabled: true, approval: false } })).toEqual([
+      expect.stringMatching(/^runbooks\.approvers: is only used with runbooks\.requireApproval true or regionSwitch\.approval true$/),
+    ]);
   });
 
   test('fails on a missing or non-boolean enabled and an approval without plans', () => {

@@ -77,9 +77,30 @@ describe('capacity', () => {
   });
 
   test('a peak beyond the databases\' maximum ACUs is rejected (serverless)', () => {
-    // catalog: 1,000 x 1.2 statements / 500 per ACU = 2.4 -> 2.5 ACUs > 2.
-    expect(problemsOf({ database: { serverlessMaxCapacity: 2 }, services: { ui: { maxCount: 20 }, carts: { maxCount: 10 }, catalog: { maxCount: 10 } }, capacity: { peakRequestsPerSecond: 1000 } }))
-      .toEqual(['database.serverlessMaxCapacity: must be at least 2.5 for the catalog database to carry 1000 requests/s (capacity.peakRequestsPerSecond)']);
+    // catalog: 1,000 x 2.05 statements / 500 per ACU = 4.1 -> 4.5 ACUs > 2.
+    expect(problemsOf({ database: { serverlessMaxCapacity: 2 }, services: { ui: { maxCount: 20 }, carts: { maxCount: 10 }, catalog: { maxCount: 12 } }, capacity: { peakRequestsPerSecond: 1000 } }))
+      .toEqual(['database.serverlessMaxCapacity: must be at least 4.5 for the catalog database to carry 1000 requests/s (capacity.peakRequestsPerSecond)']);
+  });
+
+  test('provisioned: a peak that would need more than 15 readers names the class and the readers needed', () => {
+    // catalog: 60,000 x 2.05 = 123,000 statements / 4,000 per db.r6g.large reader = 30.75 -> 31, + 1 spare = 32 > 15.
+    const big = Object.fromEntries(['ui', 'catalog', 'carts', 'checkout', 'orders'].map((name) => [name, { cpu: 4096, memoryMiB: 8192, maxCount: 200 }]));
+    expect(problemsOf({ profile: 'prod', services: big, capacity: { events: [{ ...blackFriday, peakRequestsPerSecond: 60000 }] } }))
+      .toEqual(['database.instanceClass: is too small: the catalog database would need 32 readers (Aurora allows 15) to carry 60000 requests/s (capacity.events[0].peakRequestsPerSecond); choose a larger class']);
+    // A larger class carries it: db.r6g.4xlarge, 32,000 per reader: 123,000 -> 4, + 1 = 5.
+    expect(() => resolveConfig({ profile: 'prod', database: { instanceClass: 'db.r6g.4xlarge' }, services: big, capacity: { events: [{ ...blackFriday, peakRequestsPerSecond: 60000 }] } }, { now: NOW })).not.toThrow();
+  });
+
+  test('provisioned: events that add readers need at least one declared reader; an unknown size is refused', () => {
+    expect(problemsOf({ profile: 'prod', database: { readers: 0 }, capacity: { peakRequestsPerSecond: 600, events: [blackFriday] } }))
+      .toEqual([
+        'database.readers: must be at least 1 when capacity.events add readers (the catalog database needs 2 at 600 requests/s, capacity.peakRequestsPerSecond): Aurora Auto Scaling adds readers to a cluster that already has one',
+        'database.readers: must be at least 1 when capacity.events add readers (the orders database needs 2 at 600 requests/s, capacity.peakRequestsPerSecond): Aurora Auto Scaling adds readers to a cluster that already has one',
+      ]);
+    // Without events nothing is scheduled: no reader requirement.
+    expect(() => resolveConfig({ profile: 'prod', database: { readers: 0 }, capacity: { peakRequestsPerSecond: 600 } }, { now: NOW })).not.toThrow();
+    expect(problemsOf({ profile: 'prod', database: { instanceClass: 'db.r6g.metal' }, capacity: { peakRequestsPerSecond: 600, events: [blackFriday] } }))
+      .toEqual(['database.instanceClass: must have a size the capacity plan knows (large, xlarge or <n>xlarge) to plan readers for capacity.events']);
   });
 
   test('every problem at once: bad names, times, rates, missing peak, unknown keys', () => {

@@ -171,7 +171,7 @@ describe('runbook approvals', () => {
       expect.stringMatching(/^runbooks\.approvers\[0\]: must be an IAM user name or an IAM user or role ARN/),
     ]);
     expect(problemsOf({ runbooks: { requireApproval: false, approvers: ['alice'] } })).toEqual([
-      expect.stringMatching(/^runbooks\.approvers: is only used with runbooks\.requireApproval true/),
+      expect.stringMatching(/^runbooks\.approvers: is only used with runbooks\.requireApproval true or regionSwitch\.approval true$/),
     ]);
     expect(problemsOf({ runbooks: { approvers: [] } })).toEqual([expect.stringMatching(/^runbooks\.approvers: must be a list of 1 to 10/)]);
   });

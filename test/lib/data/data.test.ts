@@ -7,9 +7,9 @@ describe('Aurora global databases', () => {
   const platform = platformTemplates({ profile: 'prod', regions: ['us-east-1', 'us-west-2', 'eu-west-1'] });
   const global = platform.globalData;
 
-  test('two encrypted, deletion-protected global clusters with pinned engines', () => {
-    global.hasResourceProperties('AWS::RDS::GlobalCluster', { GlobalClusterIdentifier: 'retail-catalog', Engine: 'aurora-mysql', EngineVersion: Match.stringLikeRegexp('^8\\.0\\.mysql_aurora\\.3\\.'), StorageEncrypted: true, DeletionProtection: true });
-    global.hasResourceProperties('AWS::RDS::GlobalCluster', { GlobalClusterIdentifier: 'retail-orders', Engine: 'aurora-postgresql', StorageEncrypted: true, DeletionProtection: true });
+  test('two encrypted global clusters with pinned engines, protected by the stack\'s DeletionProtection resource rather than the template', () => {
+    global.hasResourceProperties('AWS::RDS::GlobalCluster', { GlobalClusterIdentifier: 'retail-catalog', Engine: 'aurora-mysql', EngineVersion: Match.stringLikeRegexp('^8\\.0\\.mysql_aurora\\.3\\.'), StorageEncrypted: true, DeletionProtection: Match.absent() });
+    global.hasResourceProperties('AWS::RDS::GlobalCluster', { GlobalClusterIdentifier: 'retail-orders', Engine: 'aurora-postgresql', StorageEncrypted: true, DeletionProtection: Match.absent() });
   });
 
   test('master secrets are generated and replicated to every other Region', () => {
@@ -30,7 +30,7 @@ describe('Aurora global databases', () => {
       MasterUserPassword: Match.anyValue(),
       DatabaseName: 'catalog',
       StorageEncrypted: true,
-      DeletionProtection: true,
+      DeletionProtection: Match.absent(),
       EnableIAMDatabaseAuthentication: true,
       KmsKeyId: Match.anyValue(),
     });
@@ -71,13 +71,13 @@ describe('Aurora global databases', () => {
 });
 
 describe('carts global table', () => {
-  test('a replica per Region with PITR and deletion protection', () => {
+  test('a replica per Region with PITR; deletion protection left to the stack\'s DeletionProtection resource', () => {
     const t = platformTemplates({ regions: ['us-east-1', 'us-west-2', 'eu-west-1'] }).globalData;
     const table = Object.values(t.findResources('AWS::DynamoDB::GlobalTable'))[0]!;
     expect(table.Properties.TableName).toBe('retail-carts');
     expect(table.Properties.Replicas.map((r: { Region: string }) => r.Region).sort()).toEqual(['eu-west-1', 'us-east-1', 'us-west-2']);
     for (const replica of table.Properties.Replicas) {
-      expect(replica.DeletionProtectionEnabled).toBe(true);
+      expect(replica.DeletionProtectionEnabled).toBeUndefined();
       expect(replica.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
     }
     expect(table.Properties.SSESpecification).toEqual(expect.objectContaining({ SSEEnabled: true }));

@@ -16,7 +16,9 @@ function region(name: string): RegionSwitchRegion {
   return { region: name, routingControlArn: `arn:aws:route53-recovery-control::${ACCOUNT}:controlpanel/p/routingcontrol/${name}`, services };
 }
 
-function build(regions: readonly string[], routingMode: RoutingMode, approval: boolean): { app: App; template: Template } {
+const APPROVERS = [`arn:aws:iam::${ACCOUNT}:role/IncidentCommander`, 'alice'];
+
+function build(regions: readonly string[], routingMode: RoutingMode, approval: boolean, approvers: readonly string[] = approval ? APPROVERS : []): { app: App; template: Template } {
   const app = new App();
   const stack = new Stack(app, 'Plans', { env: { account: ACCOUNT, region: 'us-west-2' } });
   new RegionSwitchPlans(stack, 'RegionSwitch', {
@@ -29,6 +31,7 @@ function build(regions: readonly string[], routingMode: RoutingMode, approval: b
     serviceNames: SERVICE_NAMES,
     databaseNames: ['catalog', 'orders'],
     approval,
+    approvers,
     reportRetentionDays: 30,
   });
   return { app, template: Template.fromStack(stack) };
@@ -73,6 +76,17 @@ describe('two Regions, active-standby, with approval', () => {
         Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:arc-region-switch::${ACCOUNT}:plan/retail-*`]] },
       })] },
     });
+  });
+
+  test('the approver role trusts exactly the configured approvers (user names as users of this account), nobody else', () => {
+    const roles = template.findResources('AWS::IAM::Role', { Properties: { Description: Match.stringLikeRegexp('approves Region switch') } });
+    expect(Object.values(roles).map((role) => (role as { Properties: { AssumeRolePolicyDocument: unknown } }).Properties.AssumeRolePolicyDocument)).toEqual([{
+      Version: '2012-10-17',
+      Statement: [
+        { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: APPROVERS[0] } },
+        { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${ACCOUNT}:user/alice`]] } } },
+      ],
+    }]);
   });
 
   test('both global databases: switchover when graceful, failover when ungraceful, members of both Regions', () => {
@@ -146,6 +160,22 @@ describe('two Regions, active-active, without approval', () => {
 
   test('no approver role without approval', () => {
     expect(Object.keys(template.findResources('AWS::IAM::Role'))).toEqual([expect.stringMatching(/^RegionSwitchExecutionRole/)]);
+  });
+});
+
+describe('approvers', () => {
+  test('approval without approvers is refused, naming the setting and what is allowed', () => {
+    expect(() => build(['us-east-1', 'us-west-2'], 'active-standby', true, [])).toThrow('RegionSwitchPlans: approvers: 0 given, 1 to 10 allowed (approval is true)');
+  });
+
+  test('every approver that is neither a user name nor a user or role ARN is named, with a count beyond 10', () => {
+    const approvers = ['arn:aws:s3:::bucket', 'no spaces', ...Array.from({ length: 9 }, (_, index) => `user${index}`)];
+    expect(() => build(['us-east-1', 'us-west-2'], 'active-standby', true, approvers)).toThrow(
+      'RegionSwitchPlans: approvers: 11 given, 1 to 10 allowed (approval is true); approvers: "arn:aws:s3:::bucket" is neither an IAM user name nor an IAM user or role ARN; approvers: "no spaces" is neither an IAM user name nor an IAM user or role ARN');
+  });
+
+  test('approvers without approval are refused rather than ignored', () => {
+    expect(() => build(['us-east-1', 'us-west-2'], 'active-standby', false, ['alice'])).toThrow('RegionSwitchPlans: approvers (alice) are only used with approval true');
   });
 });
 

@@ -253,6 +253,7 @@ describe.each(CONFIGURATIONS)('governance controls: %s', (_name, input) => {
       /CustomResourceProvider|^AWS679f53fac002430cb0da5b7982bd2287/, // the CDK's deploy-time providers
       /^RotationRedeployFunction/, // ECS and SSM in every Region: must roll the Regions that are up while one is impaired
       /^InitialRoutingStateFunction/, // ARC cluster data plane, once at stack creation
+      /^DeletionProtectionFunction/, // RDS, DynamoDB and CloudFormation control planes, at deploy time
     ];
 
     test('functions run in the VPC unless they call only AWS APIs; the database rotation functions are in it', () => {

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
 import { resolveConfig } from '../../../lib/config/resolve';
 import { bakeAlarmNames } from '../../../lib/pipeline/bake';
 import { planName } from '../../../lib/region-switch/region-switch-plans';
@@ -68,6 +69,13 @@ describe('pipeline-region-switch example', () => {
       [planName('retail', 'us-east-2', 'us-west-2'), ['us-east-2', 'us-west-2'], 'us-east-2'],
     ]);
     expect(plans.map((plan) => plan.Workflows.map((workflow) => workflow.WorkflowTargetRegion))).toEqual(plans.map((plan) => plan.Regions));
+  });
+
+  test('the plans\' approver role trusts exactly the configured runbooks.approvers', () => {
+    const approvers = (EXAMPLE.runbooks as { approvers: string[] }).approvers;
+    const roles = byName.get('retail-region-switch')!.template.findResources('AWS::IAM::Role', { Properties: { Description: Match.stringLikeRegexp('approves Region switch') } });
+    expect(Object.values(roles).map((role) => (role as { Properties: { AssumeRolePolicyDocument: { Statement: unknown[] } } }).Properties.AssumeRolePolicyDocument.Statement))
+      .toEqual([approvers.map((approver) => ({ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: approver } }))]);
   });
 
   test('the plans name each Region\'s real ECS services (from that Region\'s stack)', () => {

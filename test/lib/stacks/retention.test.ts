@@ -3,7 +3,8 @@ import { platformTemplates } from '../../helpers/assemblies';
 /**
  * A failed first deploy can simply be retried: stateful resources are kept on update and delete
  * (RetainExceptOnCreate) but removed when their own creation rolls back, so no orphan with a fixed
- * name (cluster identifier, broker name, table name, key alias) blocks the next attempt.
+ * name (cluster identifier, broker name, table name, key alias) blocks the next attempt. Databases
+ * and the table are created without deletion protection, which would stop that rollback.
  */
 
 /** Every stateful type the platform creates, and the deletion policy it must carry. */
@@ -21,7 +22,12 @@ const STATEFUL: Readonly<Record<string, string>> = {
   'AWS::ElastiCache::ReplicationGroup': 'Snapshot',
 };
 
-interface Resource { readonly Type: string; readonly DeletionPolicy?: string; readonly UpdateReplacePolicy?: string }
+interface Resource {
+  readonly Type: string;
+  readonly DeletionPolicy?: string;
+  readonly UpdateReplacePolicy?: string;
+  readonly Properties?: { readonly DeletionProtection?: unknown; readonly DeletionProtectionEnabled?: unknown; readonly Replicas?: readonly { readonly DeletionProtectionEnabled?: unknown }[] };
+}
 
 describe.each([
   ['default', {}],
@@ -36,6 +42,18 @@ describe.each([
     for (const resource of ofType) {
       expect({ at: `${resource.stack}/${resource.id}`, deletion: resource.DeletionPolicy, replace: resource.UpdateReplacePolicy })
         .toEqual({ at: `${resource.stack}/${resource.id}`, deletion: policy, replace: policy === 'Snapshot' ? 'Snapshot' : 'Retain' });
+    }
+  });
+
+  test('no database or table is created deletion-protected (its own rollback could not delete it); each stack\'s Custom::DeletionProtection turns it on', () => {
+    const protectable = resources.filter((resource) => ['AWS::RDS::DBCluster', 'AWS::RDS::GlobalCluster', 'AWS::RDS::DBInstance', 'AWS::DynamoDB::GlobalTable'].includes(resource.Type));
+    expect(protectable.length).toBeGreaterThan(0);
+    const protectedAtCreation = protectable.filter(({ Properties: p }) =>
+      p?.DeletionProtection !== undefined || p?.DeletionProtectionEnabled !== undefined || (p?.Replicas ?? []).some((replica) => replica.DeletionProtectionEnabled !== undefined));
+    expect(protectedAtCreation.map((resource) => `${resource.stack}/${resource.id}`)).toEqual([]);
+    const owners = new Set(resources.filter((resource) => resource.Type === 'Custom::DeletionProtection').map((resource) => resource.stack));
+    for (const stack of new Set(protectable.filter((resource) => resource.Type !== 'AWS::RDS::DBInstance').map((resource) => resource.stack))) {
+      expect({ stack, protectedBy: owners.has(stack) }).toEqual({ stack, protectedBy: true });
     }
   });
 

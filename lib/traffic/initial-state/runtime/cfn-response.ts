@@ -7,7 +7,7 @@ const MAX_REASON = 3_000;
  * Sends the outcome to CloudFormation's pre-signed URL, within a deadline: a response that never
  * arrives would leave the stack waiting an hour for the custom resource.
  */
-export async function sendResponse(event: CustomResourceEvent, outcome: Outcome, deadlineMs = 10_000): Promise<void> {
+export async function sendResponse(event: Pick<CustomResourceEvent, 'StackId' | 'RequestId' | 'LogicalResourceId' | 'ResponseURL'>, outcome: Outcome, deadlineMs = 10_000): Promise<void> {
   const body = JSON.stringify({
     Status: outcome.status,
     Reason: outcome.reason.slice(0, MAX_REASON),

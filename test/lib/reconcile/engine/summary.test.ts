@@ -109,7 +109,7 @@ describe('hasDifferences', () => {
 
 describe('resolveTuning', () => {
   it('fills defaults and rejects nonsense', () => {
-    expect(resolveTuning({ chunkSize: 5 })).toEqual({ chunkSize: 5, leafRows: 64, maxSplit: 256, fetchSize: 2000, fetchBytes: 64 * 1024 * 1024 });
+    expect(resolveTuning({ chunkSize: 5 })).toEqual({ chunkSize: 5, leafRows: 64, maxSplit: 256, fetchSize: 2000, fetchBytes: 32 * 1024 * 1024 });
     expect(() => resolveTuning({ maxSplit: 1 })).toThrow('tuning maxSplit must be an integer >= 2, got 1');
     expect(() => resolveTuning({ chunkSize: 1.5 })).toThrow('tuning chunkSize must be an integer >= 1');
   });

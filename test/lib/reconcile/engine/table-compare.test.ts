@@ -51,6 +51,8 @@ class FakeSide implements Side {
 
   /** Most rows one fetchBuckets call or stream page returned. */
   maxFetched = 0;
+  /** Rows inside the ranges fetchBuckets was asked for (what the database would scan). */
+  scanned = 0;
 
   async sampleRowBytes(): Promise<number> {
     return this.rows.slice(0, 200).reduce((m, r) => Math.max(m, r.values.reduce((n, v) => n + (v === null ? 1 : v.length + 1), 0)), 0);
@@ -115,8 +117,9 @@ class FakeSide implements Side {
   }
   async fetchBuckets(_t: TableMeta, range: KeyRange, bounds: readonly KeyBound[], buckets: readonly number[]): Promise<Row[]> {
     this.calls.fetchBuckets += 1;
-    const rows = this.rows
-      .filter((r) => this.inRange(r.key, range))
+    const inside = this.rows.filter((r) => this.inRange(r.key, range));
+    this.scanned += inside.length;
+    const rows = inside
       .map((r) => ({ bucket: this.bucketOf(r.key, bounds), key: r.key, values: r.values }))
       .filter((r) => buckets.includes(r.bucket))
       .sort((a, b) => a.bucket - b.bucket || compareKeys(this.mergeOrders, a.key, b.key));
@@ -182,6 +185,17 @@ describe('compareTable', () => {
     // Without the budget the same run fetches far more at once.
     const unbounded = await run(oldRows, newRows, { chunkSize: 1000, leafRows: 64, maxSplit: 256, fetchSize: 2000 });
     expect(unbounded.newSide.maxFetched).toBeGreaterThan(50);
+  });
+
+  it('fetches only the span of the wanted sub-ranges, not the whole chunk', async () => {
+    // One chunk of 1,000 keys cut into 16 sub-ranges; only keys 500 and 510 differ.
+    const changed = (i: number): string => (i === 500 || i === 510 ? 'changed' : `v${i}`);
+    const r = await run(numbered(1, 1000), numbered(1, 1000, changed), { chunkSize: 1000, leafRows: 64, maxSplit: 16 });
+    expect(r.listed).toEqual(['changed:500', 'changed:510']);
+    expect(r.oldSide.calls.fetchBuckets).toBe(1);
+    // The two neighbouring sub-ranges (~63 rows each), never the 1,000 rows of the chunk.
+    expect(r.oldSide.scanned).toBeLessThanOrEqual(2 * 63);
+    expect(r.newSide.scanned).toBeLessThanOrEqual(2 * 63);
   });
 
   it('finds nothing in identical tables, without fetching rows', async () => {

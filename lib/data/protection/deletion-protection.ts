@@ -1,0 +1,144 @@
+import * as path from 'path';
+import { ArnFormat, CfnResource, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct, type IConstruct } from 'constructs';
+import { platformFunction } from '../../common/node-function';
+import type { ProtectionProperties } from './runtime/protection';
+
+/** A resource to protect: its name for the API, and the construct that creates it. */
+export interface ProtectedResource {
+  readonly identifier: string;
+  readonly resource: IConstruct;
+}
+
+export interface ProtectedTableResource extends ProtectedResource {
+  /** Every Region holding a replica, this one included. */
+  readonly regions: readonly string[];
+}
+
+export interface DeletionProtectionProps {
+  /** Aurora DB clusters of this stack's Region. */
+  readonly clusters?: readonly ProtectedResource[];
+  readonly globalClusters?: readonly ProtectedResource[];
+  readonly tables?: readonly ProtectedTableResource[];
+  readonly logKey: kms.IKey;
+  readonly logRetentionDays: number;
+}
+
+/** The custom resource's type, named in the cdk-nag acknowledgements of the resources it protects. */
+export const DELETION_PROTECTION_TYPE = 'Custom::DeletionProtection';
+
+/**
+ * Turns deletion protection on for the stack's stateful resources with fixed names once the
+ * stack's creation has otherwise succeeded: the resources themselves are created without it, so
+ * that a failed first deploy deletes them on its rollback and the retry finds no orphan. Delete
+ * turns protection off only while the stack's creation rolls back (see runtime/protection.ts);
+ * a stack deletion, an update, an update rollback or a replacement leave it on.
+ *
+ * The resource is the stack's last: it depends on every other resource of the stack, including
+ * those added while the app is validated (the CDK's own log groups).
+ */
+export class DeletionProtection extends Construct {
+  readonly resource: CustomResource;
+  readonly function: lambda.Function;
+
+  constructor(scope: Construct, id: string, props: DeletionProtectionProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const clusters = props.clusters ?? [];
+    const globalClusters = props.globalClusters ?? [];
+    const tables = props.tables ?? [];
+    if (clusters.length + globalClusters.length + tables.length === 0) {
+      throw new Error(`${this.node.path}: nothing to protect`);
+    }
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      encryptionKey: props.logKey,
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    });
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Turns deletion protection on at the end of stack creation, off only while that creation rolls back',
+    });
+    for (const statement of this.statements(props, logGroup)) {
+      role.addToPrincipalPolicy(statement);
+    }
+
+    this.function = platformFunction(this, 'Function', {
+      description: 'Deletion protection of the stack\'s stateful resources, on once the stack exists',
+      entry: path.join(__dirname, 'runtime', 'index.ts'),
+      // Busy resources are retried every 10 s within this budget; calls have 10 s deadlines.
+      timeout: Duration.minutes(5),
+      role,
+      logGroup,
+    });
+    this.function.node.addDependency(role);
+
+    const properties: ProtectionProperties = {
+      DbClusters: clusters.map((c) => c.identifier),
+      GlobalClusters: globalClusters.map((c) => c.identifier),
+      Tables: tables.map((t) => ({ TableName: t.identifier, Regions: [...t.regions] })),
+    };
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: this.function.functionArn,
+      resourceType: DELETION_PROTECTION_TYPE,
+      properties: { ...properties },
+    });
+    this.resource.node.addDependency(...[...clusters, ...globalClusters, ...tables].map((p) => p.resource));
+    this.createLast(stack);
+  }
+
+  /** Least privilege: the named clusters and tables, the owning stack, the function's own logs. */
+  private statements(props: DeletionProtectionProps, logGroup: logs.LogGroup): iam.PolicyStatement[] {
+    const stack = Stack.of(this);
+    const statements = [
+      new iam.PolicyStatement({ sid: 'ReadOwningStackStatus', actions: ['cloudformation:DescribeStacks'], resources: [stack.stackId] }),
+      new iam.PolicyStatement({ sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+    ];
+    if ((props.clusters ?? []).length > 0) {
+      statements.push(new iam.PolicyStatement({
+        sid: 'SetClusterProtection',
+        actions: ['rds:ModifyDBCluster'],
+        resources: (props.clusters ?? []).map((c) => stack.formatArn({ service: 'rds', resource: 'cluster', resourceName: c.identifier, arnFormat: ArnFormat.COLON_RESOURCE_NAME })),
+      }));
+    }
+    if ((props.globalClusters ?? []).length > 0) {
+      statements.push(new iam.PolicyStatement({
+        sid: 'SetGlobalClusterProtection',
+        actions: ['rds:ModifyGlobalCluster'],
+        resources: (props.globalClusters ?? []).map((c) => stack.formatArn({ service: 'rds', region: '', resource: 'global-cluster', resourceName: c.identifier, arnFormat: ArnFormat.COLON_RESOURCE_NAME })),
+      }));
+    }
+    if ((props.tables ?? []).length > 0) {
+      statements.push(new iam.PolicyStatement({
+        sid: 'SetTableProtection',
+        actions: ['dynamodb:DescribeTable', 'dynamodb:UpdateTable'],
+        resources: (props.tables ?? []).flatMap((t) => t.regions.map((region) => stack.formatArn({ service: 'dynamodb', region, resource: 'table', resourceName: t.identifier }))),
+      }));
+    }
+    return statements;
+  }
+
+  /**
+   * Depend on every other resource of the stack. A validation, because some resources are only
+   * added while the app is validated (encryptCdkFunctionLogs); templates are rendered afterwards.
+   */
+  private createLast(stack: Stack): void {
+    this.node.addValidation({
+      validate: () => {
+        const own = new Set<IConstruct>(this.node.findAll());
+        const resource = this.resource.node.defaultChild as CfnResource;
+        // CfnResource.addResourceDependency (DependsOn), not node.addDependency: construct dependencies
+        // are turned into DependsOn before validation runs.
+        for (const node of stack.node.findAll()) {
+          if (node instanceof CfnResource && !own.has(node) && Stack.of(node) === stack) resource.addResourceDependency(node);
+        }
+        return [];
+      },
+    });
+  }
+}

@@ -1,0 +1,36 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { deadlineClientConfig, type CallDeadlines } from '../../../common/aws-client';
+import { sendResponse } from '../../../traffic/initial-state/runtime/cfn-response';
+import { applyProtection, type ProtectionEvent } from './protection';
+
+/** Control-plane calls at deploy time: a few seconds per attempt, three attempts. */
+export const PROTECTION_DEADLINES: CallDeadlines = { connectMs: 2_000, requestMs: 10_000, maxAttempts: 3 };
+
+/** Time kept back for the response to CloudFormation. */
+const RESPONSE_RESERVE_MS = 12_000;
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') throw new Error(`${name} is not set`);
+  return value;
+}
+
+const region = required('AWS_REGION');
+const rds = new RDSClient(deadlineClientConfig(region, PROTECTION_DEADLINES));
+const cloudformation = new CloudFormationClient(deadlineClientConfig(region, PROTECTION_DEADLINES));
+const dynamodbClients = new Map<string, DynamoDBClient>();
+const dynamodb = (inRegion: string): DynamoDBClient =>
+  dynamodbClients.get(inRegion) ?? dynamodbClients.set(inRegion, new DynamoDBClient(deadlineClientConfig(inRegion, PROTECTION_DEADLINES))).get(inRegion)!;
+
+export async function handler(event: ProtectionEvent, context: { getRemainingTimeInMillis(): number }): Promise<void> {
+  const outcome = await applyProtection(event, {
+    rds,
+    dynamodb,
+    cloudformation,
+    notAfterMs: Date.now() + context.getRemainingTimeInMillis() - RESPONSE_RESERVE_MS,
+  });
+  console.log(JSON.stringify({ requestType: event.RequestType, status: outcome.status, reason: outcome.reason }));
+  await sendResponse(event, outcome);
+}

@@ -1,0 +1,118 @@
+import { platformTemplates, type StackTemplate } from '../../../helpers/assemblies';
+import { DELETION_PROTECTION_TYPE } from '../../../../lib/data/protection/deletion-protection';
+
+/**
+ * The stateful resources with fixed names are created unprotected (a rolled-back first create can
+ * delete them) and protected by one custom resource per stack, created after everything else.
+ */
+
+type Json = Record<string, unknown>;
+interface Resource { readonly Type: string; readonly Properties?: Json; readonly DependsOn?: string | string[] }
+
+const resourcesOf = (stack: StackTemplate) => Object.entries((stack.template.toJSON() as { Resources: Record<string, Resource> }).Resources);
+const ofType = (stack: StackTemplate, type: string) => resourcesOf(stack).filter(([, r]) => r.Type === type);
+
+function protection(stack: StackTemplate): [string, Resource] {
+  const found = ofType(stack, DELETION_PROTECTION_TYPE);
+  expect(found.map(([id]) => `${stack.name}/${id}`)).toHaveLength(1);
+  return found[0]!;
+}
+
+/** The statements of the policy attached to the role of the custom resource's function. */
+function protectionStatements(stack: StackTemplate, [, custom]: [string, Resource]): Json[] {
+  const functionId = ((custom.Properties!.ServiceToken as { 'Fn::GetAtt': string[] })['Fn::GetAtt'])[0]!;
+  const fn = resourcesOf(stack).find(([id]) => id === functionId)![1];
+  const roleId = ((fn.Properties!.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'])[0]!;
+  const policies = ofType(stack, 'AWS::IAM::Policy').filter(([, p]) => JSON.stringify(p.Properties!.Roles) === JSON.stringify([{ Ref: roleId }]));
+  expect(policies).toHaveLength(1);
+  const role = resourcesOf(stack).find(([id]) => id === roleId)![1];
+  expect(role.Properties!.ManagedPolicyArns).toBeUndefined();
+  return (policies[0]![1].Properties!.PolicyDocument as { Statement: Json[] }).Statement;
+}
+
+describe.each([
+  ['default', {}],
+  ['prod, three Regions', { profile: 'prod', regions: ['us-east-1', 'us-west-2', 'eu-west-1'] }],
+])('deletion protection (%s)', (_name, input) => {
+  const platform = platformTemplates(input);
+  const globalData = platform.all.find((stack) => stack.template === platform.globalData)!;
+  const regions = platform.config.regions.map((plan) => plan.region);
+
+  test('clusters, global clusters and the carts table synthesize without deletion protection (absent, never false)', () => {
+    const clusters = platform.all.flatMap((stack) => ofType(stack, 'AWS::RDS::DBCluster').concat(ofType(stack, 'AWS::RDS::GlobalCluster')));
+    expect(clusters.length).toBe(2 + 2 * regions.length);
+    for (const [id, cluster] of clusters) {
+      expect({ id, protection: 'DeletionProtection' in cluster.Properties! }).toEqual({ id, protection: false });
+    }
+    const [, table] = ofType(globalData, 'AWS::DynamoDB::GlobalTable')[0]!;
+    expect('DeletionProtectionEnabled' in table.Properties!).toBe(false);
+    for (const replica of table.Properties!.Replicas as Json[]) {
+      expect({ region: replica.Region, protection: 'DeletionProtectionEnabled' in replica }).toEqual({ region: replica.Region, protection: false });
+    }
+  });
+
+  test('the global-data stack protects both global clusters and every replica of the carts table', () => {
+    const [, custom] = protection(globalData);
+    expect(custom.Properties).toEqual({
+      ServiceToken: expect.anything(),
+      DbClusters: [],
+      GlobalClusters: ['retail-catalog', 'retail-orders'],
+      Tables: [{ TableName: 'retail-carts', Regions: regions }],
+    });
+  });
+
+  test('each regional stack protects its own two members', () => {
+    for (const stack of platform.regionalStacks) {
+      const [, custom] = protection(stack);
+      expect(custom.Properties).toEqual({
+        ServiceToken: expect.anything(),
+        DbClusters: ofType(stack, 'AWS::RDS::DBCluster').map(([, c]) => c.Properties!.DBClusterIdentifier),
+        GlobalClusters: [],
+        Tables: [],
+      });
+      expect(custom.Properties!.DbClusters).toEqual([`retail-catalog-${stack.region}`, `retail-orders-${stack.region}`]);
+    }
+  });
+
+  test('the custom resource is created last: it depends on every other resource of its stack', () => {
+    for (const stack of [globalData, ...platform.regionalStacks]) {
+      const [customId, custom] = protection(stack);
+      const dependsOn = new Set([custom.DependsOn ?? []].flat());
+      const protectedTypes = ['AWS::RDS::DBCluster', 'AWS::RDS::GlobalCluster', 'AWS::DynamoDB::GlobalTable', 'AWS::ECS::Service', 'AWS::RDS::DBInstance'];
+      for (const [id] of resourcesOf(stack).filter(([, r]) => protectedTypes.includes(r.Type))) {
+        expect({ stack: stack.name, id, dependedOn: dependsOn.has(id) }).toEqual({ stack: stack.name, id, dependedOn: true });
+      }
+      // Only its own function, role, policy and log group are left out: they come first anyway (GetAtt).
+      const notDependedOn = resourcesOf(stack).map(([id]) => id).filter((id) => id !== customId && !dependsOn.has(id));
+      expect({ stack: stack.name, notDependedOn: notDependedOn.filter((id) => !id.startsWith('DeletionProtection')) }).toEqual({ stack: stack.name, notDependedOn: [] });
+    }
+  });
+
+  test('IAM: exactly the named clusters, global clusters and table replicas, the owning stack and its own logs', () => {
+    const statements = protectionStatements(globalData, protection(globalData));
+    const bySid = Object.fromEntries(statements.map((s) => [s.Sid as string, s]));
+    expect(Object.keys(bySid).sort()).toEqual(['ReadOwningStackStatus', 'SetGlobalClusterProtection', 'SetTableProtection', 'WriteOwnLogs']);
+    expect(bySid.ReadOwningStackStatus).toMatchObject({ Action: 'cloudformation:DescribeStacks', Resource: { Ref: 'AWS::StackId' } });
+    expect(bySid.SetGlobalClusterProtection!.Action).toBe('rds:ModifyGlobalCluster');
+    expect(JSON.stringify(bySid.SetGlobalClusterProtection!.Resource)).toMatch(/rds::123456789012:global-cluster:retail-catalog".*rds::123456789012:global-cluster:retail-orders"/);
+    expect(bySid.SetTableProtection!.Action).toEqual(['dynamodb:DescribeTable', 'dynamodb:UpdateTable']);
+    expect((bySid.SetTableProtection!.Resource as unknown[]).map((r) => JSON.stringify(r))).toEqual(regions.map((region) => expect.stringContaining(`:dynamodb:${region}:123456789012:table/retail-carts"`)));
+
+    const all = [...statements];
+    for (const stack of platform.regionalStacks) {
+      const regionalStatements = protectionStatements(stack, protection(stack));
+      all.push(...regionalStatements);
+      const regional = Object.fromEntries(regionalStatements.map((s) => [s.Sid as string, s]));
+      expect(Object.keys(regional).sort()).toEqual(['ReadOwningStackStatus', 'SetClusterProtection', 'WriteOwnLogs']);
+      expect(regional.SetClusterProtection!.Action).toBe('rds:ModifyDBCluster');
+      expect((regional.SetClusterProtection!.Resource as unknown[]).map((r) => JSON.stringify(r))).toEqual([
+        expect.stringContaining(`:rds:${stack.region}:123456789012:cluster:retail-catalog-${stack.region}"`),
+        expect.stringContaining(`:rds:${stack.region}:123456789012:cluster:retail-orders-${stack.region}"`),
+      ]);
+    }
+    for (const statement of all) {
+      expect(JSON.stringify(statement.Action)).not.toContain('*');
+      expect(JSON.stringify(statement.Resource)).not.toContain('*');
+    }
+  });
+});
