@@ -1,12 +1,13 @@
 /**
  * Benchmark of the missing-transaction report engine:
- *   npm run bench:reconcile [-- --rows N] [--engine postgres|mysql]
+ *   npm run bench:reconcile [-- --rows N] [--engine postgres|mysql] [--strategy checksum|stream]
  *
  * Starts PostgreSQL and MariaDB on loopback with the integration tests' helpers,
  * builds an old and a new database of N rows (default 1,000,000) and N/10 rows, with
  * ~0.1 % of the rows differing, spread over the table (a third missing in new, a third
  * changed, a third only in new), then measures, each in a fresh child process:
- *   - the engine (reconcile()): wall time, rows/s (both sides), peak RSS;
+ *   - the engine (reconcile()) with each comparison strategy (checksum, stream; or the
+ *     one --strategy names): wall time, rows/s (both sides), peak RSS;
  *   - a plain full scan of both tables (SELECT * … ORDER BY id, rows discarded).
  * The engine's counts are checked against the expected differences.
  *
@@ -24,7 +25,7 @@ import * as mysqlCore from 'mysql2';
 import { Client } from 'pg';
 import type { CustomTypesConfig } from 'pg';
 import { reconcile } from '../lib/reconcile/engine';
-import type { EngineName } from '../lib/reconcile/engine';
+import type { ComparisonStrategy, EngineName } from '../lib/reconcile/engine';
 import { adminExec, recreateDatabase, serverUrl, startMariadb, startPostgres, stopServer } from '../test/integration/setup/servers';
 import type { ServerInfo } from '../test/integration/setup/servers';
 
@@ -181,7 +182,8 @@ async function worker(argv: readonly string[]): Promise<void> {
   if (kind === 'engine' || kind === 'engine-wide') {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-reconcile-out-'));
     try {
-      const r = await reconcile({ engine, old: oldUrl, new: newUrl, outDir: out });
+      const strategy = (flag(argv, '--strategy') ?? 'auto') as ComparisonStrategy;
+      const r = await reconcile({ engine, old: oldUrl, new: newUrl, outDir: out, strategy });
       const t = r.report.tables[0];
       // --wide: the report must hold every changed row's old and new text.
       if (kind === 'engine-wide' && r.files.reduce((sum, f) => sum + fs.statSync(f).size, 0) < 2 * t.changed * 32 * WIDE_REPEAT) throw new Error('wide report is missing rows');
@@ -200,9 +202,9 @@ async function worker(argv: readonly string[]): Promise<void> {
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
-async function runWorker(kind: 'engine' | 'engine-wide' | 'stream', engine: EngineName, urls: { old: string; new: string }): Promise<WorkerResult> {
+async function runWorker(kind: 'engine' | 'engine-wide' | 'stream', engine: EngineName, urls: { old: string; new: string }, strategy?: ComparisonStrategy): Promise<WorkerResult> {
   const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-  const args = [path.join(ROOT, 'scripts', 'bench-reconcile.ts'), '--worker', kind, '--engine', engine, '--old', urls.old, '--new', urls.new];
+  const args = [path.join(ROOT, 'scripts', 'bench-reconcile.ts'), '--worker', kind, '--engine', engine, '--old', urls.old, '--new', urls.new, ...(strategy ? ['--strategy', strategy] : [])];
   return new Promise((resolve, reject) => {
     const child = spawn(tsx, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
@@ -219,6 +221,7 @@ async function runWorker(kind: 'engine' | 'engine-wide' | 'stream', engine: Engi
 
 interface Line {
   engine: string;
+  strategy: string;
   rows: number;
   diffs: string;
   engineRun: WorkerResult;
@@ -227,9 +230,10 @@ interface Line {
 
 function table(lines: readonly Line[]): string {
   const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-  const header = ['server', 'rows/side', 'differences found', 'engine s', 'engine rows/s', 'engine peak RSS MiB', 'full scan s', 'full scan rows/s', 'full scan peak RSS MiB', 'engine / scan'];
+  const header = ['server', 'strategy', 'rows/side', 'differences found', 'engine s', 'engine rows/s', 'engine peak RSS MiB', 'full scan s', 'full scan rows/s', 'full scan peak RSS MiB', 'engine / scan'];
   const rows = lines.map((l) => [
     l.engine,
+    l.strategy,
     fmt(l.rows),
     l.diffs,
     (l.engineRun.ms / 1000).toFixed(2),
@@ -241,8 +245,8 @@ function table(lines: readonly Line[]): string {
     `${(l.engineRun.ms / l.stream.ms).toFixed(2)}×`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => `| ${cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
-  return [line(header), `|${widths.map((w, i) => (i < 3 ? `-${'-'.repeat(w)}-` : `-${'-'.repeat(w)}:`)).join('|')}|`, ...rows.map(line)].join('\n');
+  const line = (cells: string[]): string => `| ${cells.map((c, i) => (i < 4 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  return [line(header), `|${widths.map((w, i) => (i < 4 ? `-${'-'.repeat(w)}-` : `-${'-'.repeat(w)}:`)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
 async function loadWide(info: ServerInfo, n: number): Promise<{ old: string; new: string }> {
@@ -289,6 +293,9 @@ async function main(argv: readonly string[]): Promise<void> {
   const only = flag(argv, '--engine');
   if (only !== undefined && only !== 'postgres' && only !== 'mysql') throw new Error(`--engine must be postgres or mysql, got "${only}"`);
   const engines: EngineName[] = only ? [only] : ['postgres', 'mysql'];
+  const strategyArg = flag(argv, '--strategy');
+  if (strategyArg !== undefined && strategyArg !== 'checksum' && strategyArg !== 'stream') throw new Error(`--strategy must be checksum or stream, got "${strategyArg}"`);
+  const strategies: ComparisonStrategy[] = strategyArg ? [strategyArg] : ['checksum', 'stream'];
 
   log('starting servers');
   const servers: ServerInfo[] = [];
@@ -310,17 +317,20 @@ async function main(argv: readonly string[]): Promise<void> {
         const urls = info.engine === 'postgres' ? await loadPostgres(info, `bench_${size}`, size) : await loadMariadb(info, `bench_${size}`, size);
         log(`${info.version}: loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s; measuring`);
         const stream = await runWorker('stream', info.engine, urls);
-        const engineRun = await runWorker('engine', info.engine, urls);
-        const exp = expected(size);
-        const got = { missingInNew: engineRun.missingInNew, changed: engineRun.changed, onlyInNew: engineRun.onlyInNew };
-        if (JSON.stringify(got) !== JSON.stringify(exp)) throw new Error(`${info.version} ${size} rows: engine found ${JSON.stringify(got)}, expected ${JSON.stringify(exp)}`);
-        lines.push({
-          engine: info.version.replace(/ \(.*\)$/, ''),
-          rows: size,
-          diffs: `${exp.missingInNew} / ${exp.changed} / ${exp.onlyInNew}`,
-          engineRun,
-          stream,
-        });
+        for (const strategy of strategies) {
+          const engineRun = await runWorker('engine', info.engine, urls, strategy);
+          const exp = expected(size);
+          const got = { missingInNew: engineRun.missingInNew, changed: engineRun.changed, onlyInNew: engineRun.onlyInNew };
+          if (JSON.stringify(got) !== JSON.stringify(exp)) throw new Error(`${info.version} ${size} rows, ${strategy}: engine found ${JSON.stringify(got)}, expected ${JSON.stringify(exp)}`);
+          lines.push({
+            engine: info.version.replace(/ \(.*\)$/, ''),
+            strategy,
+            rows: size,
+            diffs: `${exp.missingInNew} / ${exp.changed} / ${exp.onlyInNew}`,
+            engineRun,
+            stream,
+          });
+        }
       }
     }
     process.stdout.write(

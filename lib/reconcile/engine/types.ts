@@ -146,6 +146,22 @@ export interface Tuning {
 
 export const DEFAULT_TUNING: Tuning = { chunkSize: 10_000, leafRows: 64, maxSplit: 256, fetchSize: 2_000, fetchBytes: 32 * 1024 * 1024 };
 
+/**
+ * How key-ordered tables are compared:
+ * - checksum: one grouped checksum query per side per range; rows are fetched only for
+ *   differing sub-ranges (least network; the servers hash every row);
+ * - stream: no checksums; every range's rows are fetched from both sides (within the
+ *   byte budget) and compared in Node (the same path as a differing range's fetch);
+ * - auto: per engine, from the benchmark (README Benchmarks): checksum on PostgreSQL,
+ *   stream on MySQL (where the MD5 per row made checksums 3.7× a full scan).
+ */
+export type ComparisonStrategy = 'checksum' | 'stream' | 'auto';
+
+export const STRATEGIES: readonly ComparisonStrategy[] = ['checksum', 'stream', 'auto'];
+
+/** What `auto` resolves to per engine. */
+export const AUTO_STRATEGY: Record<EngineName, Exclude<ComparisonStrategy, 'auto'>> = { postgres: 'checksum', mysql: 'stream' };
+
 export interface ReconcileOptions {
   readonly engine: EngineName;
   /** Connection URL (postgres://… or mysql://…) or parsed spec of the restored old primary. */
@@ -165,6 +181,8 @@ export interface ReconcileOptions {
   /** PostgreSQL schema (default `public`); not allowed for MySQL (the URL's database is the schema). */
   readonly schema?: string;
   readonly tuning?: Partial<Tuning>;
+  /** Comparison strategy of key-ordered tables (default auto). */
+  readonly strategy?: ComparisonStrategy;
   /** Called after every compared range; throttle in the caller. */
   readonly onProgress?: (event: ProgressEvent) => void;
   /** Environment used for password fallbacks (RECONCILE_OLD_PASSWORD / RECONCILE_NEW_PASSWORD / RECONCILE_BASE_PASSWORD). */
