@@ -123,13 +123,13 @@ class TableComparer {
     for (;;) {
       const size = Math.max(1, Math.min(tuning.chunkSize, this.rowBudget()));
       const { upper } = await oldSide.chunkBoundaries(table, lower, size, size);
-      await this.streamChunk({ lower, upper }, size);
+      await this.streamChunk({ lower, upper }, this.rowBudget());
       if (upper === null) return this.counts;
       lower = upper;
     }
   }
 
-  /** The old side has at most `budget` rows in `range`; the new side is probed before the fetch. */
+  /** The old side has at most `budget` rows in `range` (the byte budget in rows); the new side is probed before the fetch. */
   private async streamChunk(range: KeyRange, budget: number): Promise<void> {
     const { oldSide, newSide, table } = this.ctx;
     // A key at row number budget + 1 exists only if the new side has more rows than the budget.
