@@ -139,7 +139,7 @@ export interface Tuning {
    * Two sides fetch at once, and a changed row is held as fetched text, as its JSON line
    * and as the bytes written; V8 frees large strings only in a full collection, so the
    * peak RSS is several times the budget: with the default 32 MiB, 10,000 rows × 150 KB
-   * all changed peak at about 0.4 GB (test/integration/reconcile-memory.test.ts).
+   * all changed peak at about 0.4 GB (npm run bench:reconcile -- --wide).
    */
   readonly fetchBytes: number;
 }
