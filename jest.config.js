@@ -1,7 +1,7 @@
 // Two projects: `unit` needs only Node (npm test); `integration` starts real PostgreSQL and MariaDB
 // servers on loopback (npm run test:integration). Type-checking is `tsc --noEmit`, once per run
-// (npm test), so ts-jest only transpiles (tsconfig `isolatedModules`).
-const transform = { '^.+\\.tsx?$': ['ts-jest', { diagnostics: false }] };
+// (npm test), so the transform only strips types: esbuild (test/setup/esbuild-transformer.cjs).
+const transform = { '^.+\\.tsx?$': '<rootDir>/test/setup/esbuild-transformer.cjs' };
 const common = {
   testEnvironment: 'node',
   transform,

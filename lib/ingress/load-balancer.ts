@@ -9,6 +9,11 @@ export interface LoadBalancerProps {
   readonly vpc: ec2.IVpc;
   readonly subnets: ec2.SubnetSelection;
   readonly region: string;
+  /**
+   * Deletion protection wanted. The load balancer is created without it either way (a rolled-back
+   * first create must be able to delete it); when wanted, the template leaves the attribute out
+   * and the stack's DeletionProtection turns it on once the stack exists (`protectOnceCreated`).
+   */
   readonly deletionProtection: boolean;
   readonly accessLogRetentionDays: number;
   /** With a domain, the listener is HTTPS with an ACM certificate and HTTP only redirects. */
@@ -29,6 +34,8 @@ export class LoadBalancer extends Construct {
   readonly protocol: 'http' | 'https';
   /** The name clients use to reach this Region directly (the ALB's DNS name without a domain). */
   readonly regionalHostName: string;
+  /** Deletion protection is to be turned on by the stack's DeletionProtection (lib/data/protection). */
+  readonly protectOnceCreated: boolean;
 
   constructor(scope: Construct, id: string, props: LoadBalancerProps) {
     super(scope, id);
@@ -67,11 +74,20 @@ export class LoadBalancer extends Construct {
       vpcSubnets: props.subnets,
       internetFacing: true,
       securityGroup: this.securityGroup,
-      deletionProtection: props.deletionProtection,
+      deletionProtection: false,
       dropInvalidHeaderFields: true,
       http2Enabled: true,
       idleTimeout: Duration.seconds(60),
     });
+    this.protectOnceCreated = props.deletionProtection;
+    if (props.deletionProtection) {
+      // Absent, not "false": CloudFormation leaves an attribute the template does not name as it
+      // is on every update (an attribute removed from the template is not reset either:
+      // cloudformation-coverage-roadmap#554, aws-cdk#9975), so an update never turns the
+      // protection set by the custom resource off. Whether the handler re-sends an unchanged
+      // "false" on an unrelated update is not documented; absent avoids the question.
+      this.loadBalancer.removeAttribute('deletion_protection.enabled');
+    }
     this.loadBalancer.logAccessLogs(this.accessLogBucket, 'alb');
 
     if (props.domain !== undefined) {

@@ -2,9 +2,10 @@
  * SSM Automation (schemaVersion 0.3) content of the restore-and-reconcile runbook. A pure
  * function, so the step graph can be tested without synthesizing a stack.
  *
- * Flow: FindFailoverSnapshot -> (dry run: ReportOutcome) -> copy to this Region and wait
+ * Flow: FindFailoverSnapshot -> (dry run: ReportOutcome) -> clone the new primary (and restore
+ * the base with FailoverTime) -> copy to this Region and wait
  * -> restore a temporary cluster + instance, switch it to an RDS-managed master secret,
- * wait -> run the comparison task on Fargate, wait until it stops, branch on its exit code
+ * wait -> wait for the clone (managed secret, instance) -> run the comparison task on Fargate, wait until it stops, branch on its exit code
  * -> summarize + notify -> DELETE the temporary resources (always) -> ReportOutcome.
  *
  * Design notes:
@@ -19,7 +20,7 @@
  */
 import type { DatabaseName } from '../topology/topology';
 import { CONTAINER_NAME, TAG_DATABASE, TAG_EXECUTION, TAG_TEMPORARY } from './runtime/names';
-import { CLEANUP_PENDING, RECONCILE_STEP as STEP } from './runtime/steps';
+import { CLEANUP_PENDING, CLONE_PENDING, RECONCILE_STEP as STEP } from './runtime/steps';
 
 export { RECONCILE_STEP } from './runtime/steps';
 
@@ -68,6 +69,7 @@ export interface ReconcileFunctionNames {
   readonly copy: string;
   readonly cleanup: string;
   readonly report: string;
+  readonly clone: string;
 }
 
 export interface ReconcileDocumentOptions {
@@ -120,6 +122,13 @@ export const CLEANUP_FUNCTION_TIMEOUT_SECONDS = 270;
  * TimedOut (and retried) while the first call is still deleting.
  */
 const CLEANUP_STEP_TIMEOUT_SECONDS = CLEANUP_FUNCTION_TIMEOUT_SECONDS + 30;
+
+/** The clone function's step limit: one wait call polls for up to 230 s (runtime/handlers/clone.ts). */
+export const CLONE_FUNCTION_TIMEOUT_SECONDS = 270;
+const CLONE_STEP_TIMEOUT_SECONDS = CLONE_FUNCTION_TIMEOUT_SECONDS + 30;
+
+/** ISO-8601 UTC, or empty (two-way). */
+export const FAILOVER_TIME_PATTERN = '^$|^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,3})?Z$';
 
 /** The native steps' form of runtime/names.ts reportPrefix(). */
 export const REPORT_PREFIX_EXPRESSION = `reports/${ref('Database')}/${EXECUTION_ID}`;
@@ -194,10 +203,11 @@ export function restoreAndReconcileDocument(options: ReconcileDocumentOptions): 
       onFailure: 'Abort',
       inputs: { Choices: [{ NextStep: STEP.waitLeftovers, Variable: ref(`${STEP.waitLeftovers}.Payload`), Contains: CLEANUP_PENDING }], Default: STEP.find },
     },
-    lambda(STEP.find, options.functions.find, { ...base, oldPrimaryRegion: ref('OldPrimaryRegion'), snapshotArn: ref('SnapshotArn'), dryRun: ref('DryRun') }, {
+    lambda(STEP.find, options.functions.find, { ...base, oldPrimaryRegion: ref('OldPrimaryRegion'), snapshotArn: ref('SnapshotArn'), dryRun: ref('DryRun'), failoverTime: ref('FailoverTime') }, {
       description:
         'Read-only preflight and discovery: this Region must hold the writer; no earlier run may be left over; in OldPrimaryRegion, ' +
-        'the newest available rds:unplanned-global-failover-* snapshot of that Region\'s member (or SnapshotArn). Nothing is created yet, so a failure stops here.',
+        'the newest available rds:unplanned-global-failover-* snapshot of that Region\'s member (or SnapshotArn); FailoverTime, if set, within this Region\'s member\'s restore window. ' +
+        'Nothing is created yet, so a failure stops here.',
       onFailure: 'Abort',
       timeoutSeconds: 240,
       // Read-only: a transient error may be retried.
@@ -209,8 +219,18 @@ export function restoreAndReconcileDocument(options: ReconcileDocumentOptions): 
       action: 'aws:branch',
       description: 'A dry run stops after the discovery and reports what it would use.',
       onFailure: 'Abort',
-      inputs: { Choices: [{ NextStep: STEP.outcome, Variable: ref('DryRun'), BooleanEquals: true }], Default: STEP.copy },
+      inputs: { Choices: [{ NextStep: STEP.outcome, Variable: ref('DryRun'), BooleanEquals: true }], Default: STEP.clone },
     },
+    guarded(
+      lambda(STEP.clone, options.functions.clone, { ...base, operation: 'start', failoverTime: ref('FailoverTime') }, {
+        description:
+          'RestoreDBClusterToPointInTime (copy-on-write, latest restorable time) of this Region\'s member: the comparison reads this clone, never the live new primary. ' +
+          'With FailoverTime, also the base: the new primary restored to that time (a full copy; RDS accepts no restore time with copy-on-write). Both tagged like every temporary resource.',
+        timeoutSeconds: 120,
+        maxAttempts: 1,
+        nextStep: STEP.copy,
+      }),
+    ),
     guarded(
       lambda(STEP.copy, options.functions.copy, { ...base, plan: ref(`${STEP.find}.Payload`) }, {
         description: 'CopyDBClusterSnapshot into this Region with this Region\'s key (the SDK presigns the request for the source Region).',
@@ -337,9 +357,24 @@ export function restoreAndReconcileDocument(options: ReconcileDocumentOptions): 
           { Name: 'Endpoint', Selector: '$.DBClusters[0].Endpoint', Type: 'String' },
           { Name: 'SecretArn', Selector: '$.DBClusters[0].MasterUserSecret.SecretArn', Type: 'String' },
         ],
-        nextStep: STEP.run,
+        nextStep: STEP.waitClones,
       }),
     ),
+    guarded(
+      lambda(STEP.waitClones, options.functions.clone, { ...base, operation: 'wait', started: ref(`${STEP.clone}.Payload`) }, {
+        description:
+          'Advances the clone (and the base): an RDS-managed master secret, one instance, available; polls for up to four minutes per call and fails at its deadline, naming what it last saw.',
+        timeoutSeconds: CLONE_STEP_TIMEOUT_SECONDS,
+        maxAttempts: 2,
+        nextStep: STEP.checkClones,
+      }),
+    ),
+    guarded({
+      name: STEP.checkClones,
+      action: 'aws:branch',
+      description: 'Loops while the clone (or the base) is not ready.',
+      inputs: { Choices: [{ NextStep: STEP.waitClones, Variable: ref(`${STEP.waitClones}.Payload`), Contains: CLONE_PENDING }], Default: STEP.run },
+    }),
     taskGuarded(
       api(
         STEP.run,
@@ -363,6 +398,8 @@ export function restoreAndReconcileDocument(options: ReconcileDocumentOptions): 
                 environment: [
                   { name: 'OLD_HOST', value: ref(`${STEP.describeCluster}.Endpoint`) },
                   { name: 'OLD_SECRET_ARN', value: ref(`${STEP.describeCluster}.SecretArn`) },
+                  // The clone's (and the base's) endpoint and managed secret, JSON (task/settings.ts).
+                  { name: 'TARGETS', value: ref(`${STEP.waitClones}.Payload`) },
                   { name: 'TABLES', value: ref('Tables') },
                   { name: 'PREFIX', value: REPORT_PREFIX_EXPRESSION },
                 ],
@@ -503,8 +540,8 @@ export function restoreAndReconcileDocument(options: ReconcileDocumentOptions): 
     description:
       `# ${options.appName} Restore and reconcile\n\n` +
       'Run IN THE CURRENT PRIMARY REGION after an unplanned global database failover, once the old primary Region is back. ' +
-      'Finds the snapshot Aurora took of the old primary, copies it here, restores it as a temporary cluster, compares it with the ' +
-      'new primary on Fargate (rows missing in the new primary, changed, or only in the new primary), writes the report to S3 and ' +
+      'Finds the snapshot Aurora took of the old primary, copies it here, restores it as a temporary cluster, compares it with a ' +
+      'copy-on-write clone of the new primary (and, with FailoverTime, the new primary restored to that time) on Fargate (rows missing in the new primary, changed, or only in the new primary), writes the report to S3 and ' +
       'deletes every temporary resource, whatever happened.',
     assumeRole: ref('AutomationAssumeRole'),
     parameters: {
@@ -521,6 +558,14 @@ export function restoreAndReconcileDocument(options: ReconcileDocumentOptions): 
         description: '(Optional) Comma-separated table names (without schema); default: every table.',
         default: '',
         allowedPattern: '^[^{}]*$',
+      },
+      FailoverTime: {
+        type: 'String',
+        description:
+          '(Optional) When the unplanned failover happened, ISO-8601 UTC (e.g. 2026-01-02T03:04:05Z): the new primary is also restored to that time (a full copy) ' +
+          'and each difference is classified as lost in the failover, changed after it, or both (three-way). Default: two-way.',
+        default: '',
+        allowedPattern: FAILOVER_TIME_PATTERN,
       },
       DryRun: { type: 'Boolean', description: 'Only find and report the snapshot; create nothing (leftovers of earlier, finished runs are still removed first).', default: false },
       AutomationAssumeRole: { type: 'String', description: 'Role the automation runs as (defaults to the role deployed with this runbook).', default: options.executionRoleArn },

@@ -135,10 +135,12 @@ export class RegionalStack extends Stack {
     this.protectDatabasesLast();
   }
 
-  /** Deletion protection of both members, turned on once everything else of this stack exists. */
+  /** Deletion protection of both members (and the load balancer, when wanted), turned on once everything else of this stack exists. */
   private protectDatabasesLast(): void {
+    const entry = this.loadBalancer;
     new DeletionProtection(this, 'DeletionProtection', {
       clusters: [this.catalogDatabase, this.ordersDatabase].map((member) => ({ identifier: member.clusterIdentifier, resource: member.cluster })),
+      loadBalancers: entry.protectOnceCreated ? [{ identifier: entry.loadBalancer.loadBalancerArn, resource: entry.loadBalancer }] : [],
       logKey: this.logsKey,
       logRetentionDays: this.config.logRetentionDays,
     });

@@ -8,7 +8,7 @@ import { badInput, describeError, EXIT } from './errors';
 import { FollowOutcome, followExecution, MAX_FOLLOW_MS, outcomeLines, startExecution } from './execute';
 import { CommandResult, Output, utcTime } from './output';
 import { confirmOrRefuse } from './confirm';
-import { reconcileDocumentParameters } from './reconcile-parameters';
+import { invalidReconcileOptions, reconcileDocumentParameters } from './reconcile-parameters';
 import { chooseDatabaseView } from './views';
 
 /**
@@ -101,6 +101,8 @@ export async function reconcileCommand(deps: CliDeps, options: CliOptions, outpu
   const database = options.database;
   const oldRegion = options.oldRegion;
   if (database === undefined || oldRegion === undefined) throw badInput('reconcile needs --database and --old-region');
+  const invalid = invalidReconcileOptions(options.reconcileOptional);
+  if (invalid.length > 0) throw badInput(invalid.join('; '));
   const { topology } = await discoverTopology(deps, options);
   requireRegion(topology, oldRegion, '--old-region');
 
@@ -120,7 +122,7 @@ export async function reconcileCommand(deps: CliDeps, options: CliOptions, outpu
   const documentName = topology.runbooks[writer]?.reconcile;
   if (documentName === undefined) throw badInput(`the topology lists no restore-and-reconcile runbook in ${writer}`);
   const parameters = reconcileDocumentParameters({ database, oldRegion, dryRun: options.dryRun, optional: options.reconcileOptional });
-  const question = `Start ${documentName} in ${writer} (${database}: old primary ${oldRegion}; creates a temporary cluster, deleted at the end)?`;
+  const question = `Start ${documentName} in ${writer} (${database}: old primary ${oldRegion}; creates temporary clusters: the restored old primary, a clone of the new primary${parameters.FailoverTime !== undefined ? ' and the base' : ''}, deleted at the end)?`;
   if (!(await confirmOrRefuse(deps, options, question))) {
     return { exitCode: EXIT.DECLINED, document: { command: 'reconcile', started: false }, text: ['Not confirmed; nothing was started.'] };
   }

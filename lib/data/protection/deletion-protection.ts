@@ -24,6 +24,8 @@ export interface DeletionProtectionProps {
   readonly clusters?: readonly ProtectedResource[];
   readonly globalClusters?: readonly ProtectedResource[];
   readonly tables?: readonly ProtectedTableResource[];
+  /** Load balancers of this stack's Region; the identifier is the load balancer's ARN. */
+  readonly loadBalancers?: readonly ProtectedResource[];
   readonly logKey: kms.IKey;
   readonly logRetentionDays: number;
 }
@@ -51,7 +53,8 @@ export class DeletionProtection extends Construct {
     const clusters = props.clusters ?? [];
     const globalClusters = props.globalClusters ?? [];
     const tables = props.tables ?? [];
-    if (clusters.length + globalClusters.length + tables.length === 0) {
+    const loadBalancers = props.loadBalancers ?? [];
+    if (clusters.length + globalClusters.length + tables.length + loadBalancers.length === 0) {
       throw new Error(`${this.node.path}: nothing to protect`);
     }
 
@@ -82,17 +85,19 @@ export class DeletionProtection extends Construct {
       DbClusters: clusters.map((c) => c.identifier),
       GlobalClusters: globalClusters.map((c) => c.identifier),
       Tables: tables.map((t) => ({ TableName: t.identifier, Regions: [...t.regions] })),
+      // Left out when there is none, so that a stack without one keeps its properties as they were.
+      ...(loadBalancers.length > 0 ? { LoadBalancers: loadBalancers.map((l) => l.identifier) } : {}),
     };
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: this.function.functionArn,
       resourceType: DELETION_PROTECTION_TYPE,
       properties: { ...properties },
     });
-    this.resource.node.addDependency(...[...clusters, ...globalClusters, ...tables].map((p) => p.resource));
+    this.resource.node.addDependency(...[...clusters, ...globalClusters, ...tables, ...loadBalancers].map((p) => p.resource));
     this.createLast(stack);
   }
 
-  /** Least privilege: the named clusters and tables, the owning stack, the function's own logs. */
+  /** Least privilege: the named clusters, tables and load balancers, the owning stack, the function's own logs. */
   private statements(props: DeletionProtectionProps, logGroup: logs.LogGroup): iam.PolicyStatement[] {
     const stack = Stack.of(this);
     const statements = [
@@ -118,6 +123,13 @@ export class DeletionProtection extends Construct {
         sid: 'SetTableProtection',
         actions: ['dynamodb:DescribeTable', 'dynamodb:UpdateTable'],
         resources: (props.tables ?? []).flatMap((t) => t.regions.map((region) => stack.formatArn({ service: 'dynamodb', region, resource: 'table', resourceName: t.identifier }))),
+      }));
+    }
+    if ((props.loadBalancers ?? []).length > 0) {
+      statements.push(new iam.PolicyStatement({
+        sid: 'SetLoadBalancerProtection',
+        actions: ['elasticloadbalancing:ModifyLoadBalancerAttributes'],
+        resources: (props.loadBalancers ?? []).map((l) => l.identifier),
       }));
     }
     return statements;

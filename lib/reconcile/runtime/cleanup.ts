@@ -1,6 +1,7 @@
 /**
  * DeleteTemporaryCluster / WaitForTemporaryClusterDeletion: deletes what this execution
- * created (the instance, the cluster without a final snapshot, the copied snapshot) and
+ * created (the restored old primary, the clone of the new primary and the base: each instance,
+ * then each cluster without a final snapshot; the copied snapshot) and
  * reports `pending` until all of it is gone.
  *
  * - Reached on success and through `onFailure`/`onCancel` from every step that may have
@@ -32,7 +33,7 @@ import {
 import { AutomationExecutionNotFoundException, GetAutomationExecutionCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import type { RuntimeConfig } from './config';
 import { asRecord, errorName, readEnum, readPayload, readString, ReconcileStepError } from './input';
-import { DATABASE_NAMES, TAG_EXECUTION, temporaryName } from './names';
+import { DATABASE_NAMES, TAG_EXECUTION, temporaryClusterNames, temporaryName } from './names';
 import { CLEANUP_DONE, CLEANUP_PENDING } from './steps';
 import { findCluster, findInstance, findSnapshot, isClusterNotFound, isInstanceNotFound, isSnapshotNotFound, tagValue } from './rds';
 
@@ -137,9 +138,9 @@ async function owned(tags: readonly Tag[] | undefined, mayDelete: Ownership): Pr
   return { ours: await mayDelete(owner), ...(owner !== undefined ? { owner } : {}) };
 }
 
-/** One pass: starts every deletion that can start now. Exported for tests. */
-export async function advanceCleanup(rds: RDSClient, name: string, mayDelete: Ownership): Promise<ResourceReport[]> {
-  const [instance, cluster, snapshot] = await Promise.all([findInstance(rds, name), findCluster(rds, name), findSnapshot(rds, name)]);
+/** One pass over one cluster and its instance: starts every deletion that can start now. */
+async function advanceCluster(rds: RDSClient, name: string, mayDelete: Ownership): Promise<ResourceReport[]> {
+  const [instance, cluster] = await Promise.all([findInstance(rds, name), findCluster(rds, name)]);
 
   let instanceReport: ResourceReport;
   if (instance === undefined) {
@@ -169,6 +170,16 @@ export async function advanceCleanup(rds: RDSClient, name: string, mayDelete: Ow
     else state = await attempt(() => rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: name, SkipFinalSnapshot: true })), isClusterNotFound);
     clusterReport = { kind: 'cluster', name, state, status, ...(owner !== undefined ? { owner } : {}) };
   }
+  return [instanceReport, clusterReport];
+}
+
+/**
+ * One pass: starts every deletion that can start now, for the restored old primary (`name`),
+ * the clone of the new primary and the base (runtime/names.ts temporaryClusterNames), and the
+ * copied snapshot. Exported for tests.
+ */
+export async function advanceCleanup(rds: RDSClient, name: string, mayDelete: Ownership, clusterNames: readonly string[] = [name]): Promise<ResourceReport[]> {
+  const [clusters, snapshot] = await Promise.all([Promise.all(clusterNames.map((cluster) => advanceCluster(rds, cluster, mayDelete))), findSnapshot(rds, name)]);
 
   let snapshotReport: ResourceReport;
   if (snapshot === undefined) {
@@ -184,7 +195,7 @@ export async function advanceCleanup(rds: RDSClient, name: string, mayDelete: Ow
           await attempt(() => rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: name })), isSnapshotNotFound);
     snapshotReport = { kind: 'snapshot', name, state, status, ...(owner !== undefined ? { owner } : {}) };
   }
-  return [instanceReport, clusterReport, snapshotReport];
+  return [...clusters.flat(), snapshotReport];
 }
 
 function isDone(resources: readonly ResourceReport[]): boolean {
@@ -220,9 +231,10 @@ export function createCleanup(deps: CleanupDependencies): (event: unknown) => Pr
     const invokedAt = deps.now();
     const leftovers = operation.startsWith('leftovers');
     const mayDelete = leftovers ? leftoversOf(executionId, deps.executionStatus) : ownedBy(executionId);
+    const clusters = temporaryClusterNames(deps.config.appName, database);
 
     if (operation === 'start' || operation === 'leftovers-start') {
-      const resources = await advanceCleanup(deps.rds, name, mayDelete);
+      const resources = await advanceCleanup(deps.rds, name, mayDelete, clusters);
       return result(isDone(resources), database, executionId, invokedAt, deps.now(), resources);
     }
 
@@ -232,7 +244,7 @@ export function createCleanup(deps: CleanupDependencies): (event: unknown) => Pr
     const deadline = startedAt.getTime() + deps.config.cleanupTimeoutMinutes * 60_000;
     const budgetEnd = invokedAt.getTime() + deps.maxWaitBudgetMs;
     for (;;) {
-      const resources = await advanceCleanup(deps.rds, name, mayDelete);
+      const resources = await advanceCleanup(deps.rds, name, mayDelete, clusters);
       const checkedAt = deps.now();
       if (isDone(resources)) {
         return result(true, database, executionId, startedAt, checkedAt, resources);

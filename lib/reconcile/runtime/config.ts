@@ -14,6 +14,19 @@ export interface RuntimeDatabase {
   readonly globalClusterIdentifier: string;
   /** Member cluster ARN per Region. */
   readonly memberClusterArns: Readonly<Record<string, string>>;
+  /** Port of the member (a point-in-time restore would otherwise take the engine's default port). */
+  readonly port?: number;
+}
+
+/** How the clone (and base) of the new primary are created: like the restored old primary. */
+export interface CloneSettings {
+  readonly subnetGroupName: string;
+  readonly securityGroupId: string;
+  readonly instanceClass: string;
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  /** Counted from CloneNewPrimary (the start of the run): the copy, the restore and the clone's own creation. */
+  readonly timeoutMinutes: number;
 }
 
 export interface RuntimeConfig {
@@ -26,6 +39,8 @@ export interface RuntimeConfig {
   /** Receives the failure notice (the success notice is a document step). */
   readonly topicArn?: string;
   readonly cleanupTimeoutMinutes: number;
+  /** Set by the construct; only the clone function needs it. */
+  readonly clone?: CloneSettings;
   readonly databases: Readonly<Partial<Record<DatabaseName, RuntimeDatabase>>>;
 }
 
@@ -57,10 +72,12 @@ export function parseConfig(text: string | undefined): RuntimeConfig {
     if (!isRecord(members) || !Object.values(members).every((arn) => typeof arn === 'string')) {
       throw new ReconcileStepError(`${ENV_CONFIG}.databases.${name}.memberClusterArns must map Regions to ARNs`);
     }
+    const port = db.port;
     databases[name] = {
       engine: knownEngine,
       globalClusterIdentifier: readString(db, 'globalClusterIdentifier'),
       memberClusterArns: members as Record<string, string>,
+      ...(typeof port === 'number' && Number.isInteger(port) ? { port } : {}),
     };
   }
   const timeout = record.cleanupTimeoutMinutes;
@@ -72,7 +89,25 @@ export function parseConfig(text: string | undefined): RuntimeConfig {
     bucketName: readString(record, 'bucketName'),
     ...(typeof topic === 'string' && topic !== '' ? { topicArn: topic } : {}),
     cleanupTimeoutMinutes: typeof timeout === 'number' && Number.isInteger(timeout) && timeout > 0 ? timeout : 60,
+    ...(record.clone !== undefined ? { clone: parseClone(record.clone) } : {}),
     databases,
+  };
+}
+
+function parseClone(value: unknown): CloneSettings {
+  const clone = asRecord(value, `${ENV_CONFIG}.clone`);
+  const number = (key: string): number => {
+    const found = clone[key];
+    if (typeof found !== 'number' || !Number.isFinite(found) || found < 0) throw new ReconcileStepError(`${ENV_CONFIG}.clone.${key} must be a non-negative number`);
+    return found;
+  };
+  return {
+    subnetGroupName: readString(clone, 'subnetGroupName'),
+    securityGroupId: readString(clone, 'securityGroupId'),
+    instanceClass: readString(clone, 'instanceClass'),
+    minCapacity: number('minCapacity'),
+    maxCapacity: number('maxCapacity'),
+    timeoutMinutes: number('timeoutMinutes'),
   };
 }
 

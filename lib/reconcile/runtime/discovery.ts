@@ -3,7 +3,8 @@
  *
  * 1. This Region's member must be the writer of the global database (the new primary):
  *    the comparison reads the new primary here and the temporary cluster is created here.
- * 2. No temporary resource of an earlier run may remain (one run per database and Region).
+ * 2. No temporary resource of an earlier run may remain (one run per database and Region),
+ *    and FailoverTime, when set, lies in this Region's member's restore window.
  * 3. In the OLD primary's Region, among the snapshots of that Region's member cluster,
  *    the newest `available` one named `rds:unplanned-global-failover-*` is chosen, or the
  *    one named by SnapshotArn after the same checks. Nothing found: the error says what
@@ -13,7 +14,8 @@ import { DescribeGlobalClustersCommand, type DBClusterSnapshot, type RDSClient }
 import type { DatabaseName } from '../../topology/topology';
 import { databaseOf, memberArnIn, type RuntimeConfig } from './config';
 import { asRecord, readBoolean, readEnum, readOptionalString, readRegion, readString, ReconcileStepError } from './input';
-import { clusterIdentifierFromArn, DATABASE_NAMES, FAILOVER_SNAPSHOT_PREFIX, reportPrefix, TAG_EXECUTION, temporaryName } from './names';
+import { describeMember, parseFailoverTime, requireRestorable } from './clone';
+import { clusterIdentifierFromArn, DATABASE_NAMES, FAILOVER_SNAPSHOT_PREFIX, reportPrefix, TAG_EXECUTION, temporaryClusterNames, temporaryName } from './names';
 import { findCluster, findInstance, findSnapshot, listClusterSnapshots, parseRdsArn, tagValue } from './rds';
 
 export interface SnapshotPlan {
@@ -34,6 +36,8 @@ export interface SnapshotPlan {
   readonly reportPrefix: string;
   readonly executionId: string;
   readonly dryRun: boolean;
+  /** FailoverTime: the base of a three-way verdict is the new primary restored to it. */
+  readonly failoverTime?: string;
 }
 
 export interface DiscoveryDependencies {
@@ -59,12 +63,17 @@ async function requireLocalWriter(deps: DiscoveryDependencies, database: Databas
   }
 }
 
-async function requireNoLeftovers(deps: DiscoveryDependencies, name: string): Promise<void> {
+async function requireNoLeftovers(deps: DiscoveryDependencies, name: string, clusterNames: readonly string[]): Promise<void> {
   const rds = deps.rdsIn(deps.region);
-  const [cluster, instance, snapshot] = await Promise.all([findCluster(rds, name), findInstance(rds, name), findSnapshot(rds, name)]);
+  const [clusters, snapshot] = await Promise.all([
+    Promise.all(clusterNames.map(async (cluster) => ({ cluster, found: await Promise.all([findCluster(rds, cluster), findInstance(rds, cluster)]) }))),
+    findSnapshot(rds, name),
+  ]);
   const found: string[] = [];
-  if (cluster !== undefined) found.push(`cluster ${name} (${cluster.Status ?? '?'}, execution ${tagValue(cluster.TagList, TAG_EXECUTION) ?? 'unknown'})`);
-  if (instance !== undefined) found.push(`instance ${name} (${instance.DBInstanceStatus ?? '?'}, execution ${tagValue(instance.TagList, TAG_EXECUTION) ?? 'unknown'})`);
+  for (const { cluster: clusterName, found: [cluster, instance] } of clusters) {
+    if (cluster !== undefined) found.push(`cluster ${clusterName} (${cluster.Status ?? '?'}, execution ${tagValue(cluster.TagList, TAG_EXECUTION) ?? 'unknown'})`);
+    if (instance !== undefined) found.push(`instance ${clusterName} (${instance.DBInstanceStatus ?? '?'}, execution ${tagValue(instance.TagList, TAG_EXECUTION) ?? 'unknown'})`);
+  }
   if (snapshot !== undefined) found.push(`snapshot ${name} (${snapshot.Status ?? '?'}, execution ${tagValue(snapshot.TagList, TAG_EXECUTION) ?? 'unknown'})`);
   if (found.length > 0) {
     throw new ReconcileStepError(
@@ -129,6 +138,8 @@ export function createDiscovery(deps: DiscoveryDependencies): (event: unknown) =
     const executionId = readString(input, 'executionId');
     const requestedArn = readOptionalString(input, 'snapshotArn');
     const dryRun = readBoolean(input, 'dryRun', false);
+    const failoverText = readOptionalString(input, 'failoverTime');
+    const failoverTime = failoverText !== undefined ? parseFailoverTime(failoverText) : undefined;
     const { config, region } = deps;
     if (!config.regions.includes(oldPrimaryRegion)) {
       throw new ReconcileStepError(`OldPrimaryRegion ${oldPrimaryRegion} is not a Region of this platform (${config.regions.join(', ')})`);
@@ -147,7 +158,9 @@ export function createDiscovery(deps: DiscoveryDependencies): (event: unknown) =
     const sourceCluster = clusterIdentifierFromArn(sourceArn);
     const name = temporaryName(config.appName, database);
     await requireLocalWriter(deps, database);
-    await requireNoLeftovers(deps, name);
+    await requireNoLeftovers(deps, name, temporaryClusterNames(config.appName, database));
+    // The base (three-way) must be restorable before anything is created.
+    if (failoverTime !== undefined) requireRestorable(await describeMember(deps.rdsIn(region), config, database, region), failoverTime, 'FailoverTime');
 
     const snapshots = await listClusterSnapshots(deps.rdsIn(oldPrimaryRegion), sourceCluster);
     const { snapshot, candidates } = chooseSnapshot(snapshots, sourceCluster, oldPrimaryRegion, requestedArn);
@@ -175,6 +188,7 @@ export function createDiscovery(deps: DiscoveryDependencies): (event: unknown) =
       reportPrefix: reportPrefix(database, executionId),
       executionId,
       dryRun,
+      ...(failoverTime !== undefined ? { failoverTime: failoverTime.toISOString() } : {}),
     };
   };
 }

@@ -23,6 +23,24 @@ export function temporaryName(appName: string, database: string): string {
   return `${temporaryPrefix(appName)}${database}`;
 }
 
+/**
+ * The copy-on-write clone of the new primary the comparison reads instead of the live member
+ * (created at the start of a run, deleted with the rest).
+ */
+export function cloneName(appName: string, database: string): string {
+  return `${temporaryName(appName, database)}-clone`;
+}
+
+/** The new primary restored to the failover time (three-way verdict, only with FailoverTime). */
+export function baseName(appName: string, database: string): string {
+  return `${temporaryName(appName, database)}-base`;
+}
+
+/** Every cluster (and instance) name a run may create for one database: restored old primary, clone, base. */
+export function temporaryClusterNames(appName: string, database: string): readonly string[] {
+  return [temporaryName(appName, database), cloneName(appName, database), baseName(appName, database)];
+}
+
 /** DB subnet group of the restored clusters (shared by both databases). */
 export function subnetGroupName(appName: string): string {
   return `${appName}-reconcile`;

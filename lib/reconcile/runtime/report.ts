@@ -14,7 +14,7 @@ import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { DescribeAutomationStepExecutionsCommand, type SSMClient, type StepExecution } from '@aws-sdk/client-ssm';
 import type { RuntimeConfig } from './config';
 import { asRecord, errorMessage, errorName, isRecord, readBoolean, readEnum, readInteger, readOptionalString, readPayload, readString, ReconcileStepError, type JsonRecord } from './input';
-import { DATABASE_NAMES, reportPrefix, temporaryName } from './names';
+import { baseName, cloneName, DATABASE_NAMES, reportPrefix, temporaryName } from './names';
 import { CLEANUP_STEPS, RECONCILE_STEP } from './steps';
 
 export interface Totals {
@@ -190,7 +190,8 @@ export function createReport(deps: ReportDependencies): (event: unknown) => Prom
       const message =
         `restore-and-reconcile of ${database} could not complete (execution ${executionId} in ${deps.region}): ${reasons}. ` +
         (cleanupFailed
-          ? `The cleanup did NOT finish: delete the instance, cluster and snapshot named ${temporaryName(deps.config.appName, database)} (tagged with this execution id).`
+          ? `The cleanup did NOT finish: delete the instance, cluster and snapshot named ${temporaryName(deps.config.appName, database)}, ` +
+            `and the instances and clusters named ${cloneName(deps.config.appName, database)} and ${baseName(deps.config.appName, database)} if they exist (tagged with this execution id).`
           : 'Temporary resources were deleted.');
       if (deps.config.topicArn !== undefined) {
         try {

@@ -5,6 +5,7 @@ export const RECONCILE_STEP = {
   checkLeftovers: 'CheckLeftoversRemoved',
   find: 'FindFailoverSnapshot',
   dryRunBranch: 'StopOnDryRun',
+  clone: 'CloneNewPrimary',
   copy: 'CopySnapshotToThisRegion',
   waitCopy: 'WaitForSnapshotCopy',
   describeCopy: 'DescribeSnapshotCopy',
@@ -16,6 +17,8 @@ export const RECONCILE_STEP = {
   waitSecret: 'WaitForManagedSecret',
   waitReady: 'WaitForTemporaryClusterReady',
   describeCluster: 'DescribeTemporaryCluster',
+  waitClones: 'WaitForNewPrimaryClone',
+  checkClones: 'CheckNewPrimaryCloneReady',
   run: 'RunComparison',
   waitRun: 'WaitForComparison',
   readRun: 'ReadComparisonResult',
@@ -36,3 +39,7 @@ export const CLEANUP_STEPS: readonly string[] = [RECONCILE_STEP.cleanup, RECONCI
 /** Markers the cleanup function puts in its output; the document loops while the first is present. */
 export const CLEANUP_PENDING = 'CLEANUP_PENDING';
 export const CLEANUP_DONE = 'CLEANUP_DONE';
+
+/** Markers the clone function puts in its output; the document loops while the first is present. */
+export const CLONE_PENDING = 'CLONE_PENDING';
+export const CLONE_READY = 'CLONE_READY';

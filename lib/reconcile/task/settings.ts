@@ -3,7 +3,10 @@
  * database sets the static ones (ENGINE, DATABASE, SCHEMA, NEW_SECRET_ARN, NEW_HOST,
  * NEW_PORT, OLD_PORT, BUCKET); RunTask overrides add the run's (OLD_HOST,
  * OLD_SECRET_ARN, TABLES, PREFIX, and for a three-way verdict BASE_HOST + BASE_SECRET_ARN
- * [+ BASE_PORT, default OLD_PORT]). No credential is ever passed in the environment:
+ * [+ BASE_PORT, default OLD_PORT]). The runbook passes TARGETS instead: the output of its
+ * WaitForNewPrimaryClone step (runtime/clone.ts), JSON with the clone of the new primary
+ * (`newHost`, `newSecretArn`, replacing NEW_HOST and NEW_SECRET_ARN) and, for a three-way
+ * verdict, the base (`base.host`, `base.secretArn`). No credential is ever passed in the environment:
  * both are fetched from Secrets Manager when the task starts.
  */
 import type { EngineName } from '../engine';
@@ -82,11 +85,46 @@ export function engineOf(text: string): EngineName {
   }
 }
 
+interface Targets {
+  readonly newHost: string;
+  readonly newSecretArn: string;
+  readonly base?: { readonly host: string; readonly secretArn: string };
+}
+
+function text(record: Record<string, unknown>, key: string, where: string): string {
+  const found = record[key];
+  if (typeof found !== 'string' || found.trim() === '') throw new TaskConfigError(`TARGETS.${where}${key} must be a non-empty string`);
+  return found.trim();
+}
+
+/** TARGETS: the runbook's clone (and base) of the new primary; undefined when unset. */
+function targets(env: Env): Targets | undefined {
+  const raw = value(env, 'TARGETS');
+  if (raw === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new TaskConfigError('TARGETS is not JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new TaskConfigError('TARGETS must be a JSON object');
+  const record = parsed as Record<string, unknown>;
+  const base = record.base;
+  if (base !== undefined && (typeof base !== 'object' || base === null || Array.isArray(base))) throw new TaskConfigError('TARGETS.base must be an object');
+  const baseRecord = base as Record<string, unknown> | undefined;
+  return {
+    newHost: text(record, 'newHost', ''),
+    newSecretArn: text(record, 'newSecretArn', ''),
+    ...(baseRecord !== undefined ? { base: { host: text(baseRecord, 'host', 'base.'), secretArn: text(baseRecord, 'secretArn', 'base.') } } : {}),
+  };
+}
+
 export function readSettings(env: Env): TaskSettings {
   const engine = engineOf(required(env, 'ENGINE'));
   const oldPort = port(env, 'OLD_PORT');
   if (oldPort === undefined) throw new TaskConfigError('environment variable OLD_PORT is required');
-  const newHost = value(env, 'NEW_HOST');
+  const fromRunbook = targets(env);
+  const newHost = fromRunbook?.newHost ?? value(env, 'NEW_HOST');
   const newPort = port(env, 'NEW_PORT');
   const schema = value(env, 'SCHEMA');
   const tablesText = value(env, 'TABLES');
@@ -95,8 +133,8 @@ export function readSettings(env: Env): TaskSettings {
     tables = [...new Set(tablesText.split(',').map((t) => t.trim()).filter((t) => t !== ''))];
     if (tables.length === 0) tables = undefined;
   }
-  const baseHost = value(env, 'BASE_HOST');
-  const baseSecretArn = value(env, 'BASE_SECRET_ARN');
+  const baseHost = fromRunbook !== undefined ? fromRunbook.base?.host : value(env, 'BASE_HOST');
+  const baseSecretArn = fromRunbook !== undefined ? fromRunbook.base?.secretArn : value(env, 'BASE_SECRET_ARN');
   if ((baseHost === undefined) !== (baseSecretArn === undefined)) throw new TaskConfigError('BASE_HOST and BASE_SECRET_ARN go together: set both (three-way verdict) or neither');
   const basePort = port(env, 'BASE_PORT') ?? oldPort;
   const prefix = required(env, 'PREFIX').replace(/^\/+|\/+$/g, '');
@@ -106,7 +144,7 @@ export function readSettings(env: Env): TaskSettings {
     oldHost: required(env, 'OLD_HOST'),
     oldPort,
     oldSecretArn: required(env, 'OLD_SECRET_ARN'),
-    newSecretArn: required(env, 'NEW_SECRET_ARN'),
+    newSecretArn: fromRunbook?.newSecretArn ?? required(env, 'NEW_SECRET_ARN'),
     ...(newHost !== undefined ? { newHost } : {}),
     ...(newPort !== undefined ? { newPort } : {}),
     ...(baseHost !== undefined && baseSecretArn !== undefined ? { base: { host: baseHost, port: basePort, secretArn: baseSecretArn } } : {}),

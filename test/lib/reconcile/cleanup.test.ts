@@ -8,6 +8,7 @@ import {
   DescribeDBClusterSnapshotsCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
+  InvalidDBClusterStateFault,
   InvalidDBInstanceStateFault,
   RDSClient,
   type Tag,
@@ -19,8 +20,13 @@ import { CLEANUP_DONE, CLEANUP_PENDING } from '../../../lib/reconcile/runtime/st
 import { CONFIG, EXECUTION, OTHER_EXECUTION, WEST } from './runtime-fixtures';
 
 const NAME = 'retail-reconcile-orders';
+const CLONE = 'retail-reconcile-orders-clone';
+const BASE = 'retail-reconcile-orders-base';
 const T0 = Date.parse('2026-01-02T12:00:00Z');
 const tags = (execution: string): Tag[] => [{ Key: 'reconcile:execution-id', Value: execution }];
+
+/** The restored old primary's instance and cluster, and the copied snapshot (all named NAME). */
+const own = (result: CleanupResult): CleanupResult['resources'] => result.resources.filter((r) => r.name === NAME);
 
 /** A fake RDS Region holding at most one temporary instance, cluster and snapshot. */
 interface FakeState {
@@ -33,30 +39,37 @@ describe('DeleteTemporaryCluster / WaitForTemporaryClusterDeletion', () => {
   const rds = new RDSClient({ region: WEST });
   const mock = mockClient(rds);
   let state: FakeState;
+  /** The clone of the new primary and the base (instance and cluster each), by name. */
+  let copies: Record<string, Pick<FakeState, 'instance' | 'cluster'>>;
   let clock: number;
+  const holder = (name: string): Pick<FakeState, 'instance' | 'cluster'> => (name === NAME ? state : (copies[name] ??= {}));
 
   function fakeRegion(): void {
-    mock.on(DescribeDBInstancesCommand).callsFake(() => {
-      if (state.instance === undefined) throw new DBInstanceNotFoundFault({ message: 'DBInstance not found', $metadata: {} });
-      return { DBInstances: [{ DBInstanceIdentifier: NAME, DBInstanceStatus: state.instance.status, TagList: tags(state.instance.owner) }] };
+    mock.on(DescribeDBInstancesCommand).callsFake((input: { DBInstanceIdentifier: string }) => {
+      const instance = holder(input.DBInstanceIdentifier).instance;
+      if (instance === undefined) throw new DBInstanceNotFoundFault({ message: 'DBInstance not found', $metadata: {} });
+      return { DBInstances: [{ DBInstanceIdentifier: input.DBInstanceIdentifier, DBInstanceStatus: instance.status, TagList: tags(instance.owner) }] };
     });
-    mock.on(DescribeDBClustersCommand).callsFake(() => {
-      if (state.cluster === undefined) throw new DBClusterNotFoundFault({ message: 'DBCluster not found', $metadata: {} });
-      return { DBClusters: [{ DBClusterIdentifier: NAME, Status: state.cluster.status, TagList: tags(state.cluster.owner) }] };
+    mock.on(DescribeDBClustersCommand).callsFake((input: { DBClusterIdentifier: string }) => {
+      const cluster = holder(input.DBClusterIdentifier).cluster;
+      if (cluster === undefined) throw new DBClusterNotFoundFault({ message: 'DBCluster not found', $metadata: {} });
+      return { DBClusters: [{ DBClusterIdentifier: input.DBClusterIdentifier, Status: cluster.status, TagList: tags(cluster.owner) }] };
     });
     mock.on(DescribeDBClusterSnapshotsCommand).callsFake(() => {
       if (state.snapshot === undefined) throw new DBClusterSnapshotNotFoundFault({ message: 'not found', $metadata: {} });
       return { DBClusterSnapshots: [{ DBClusterSnapshotIdentifier: NAME, Status: state.snapshot.status, TagList: tags(state.snapshot.owner) }] };
     });
-    mock.on(DeleteDBInstanceCommand).callsFake(() => {
-      if (state.instance === undefined) throw new DBInstanceNotFoundFault({ message: 'gone', $metadata: {} });
-      if (state.instance.status === 'creating') throw new InvalidDBInstanceStateFault({ message: 'Instance is not in available state', $metadata: {} });
-      state.instance.status = 'deleting';
+    mock.on(DeleteDBInstanceCommand).callsFake((input: { DBInstanceIdentifier: string }) => {
+      const instance = holder(input.DBInstanceIdentifier).instance;
+      if (instance === undefined) throw new DBInstanceNotFoundFault({ message: 'gone', $metadata: {} });
+      if (instance.status === 'creating') throw new InvalidDBInstanceStateFault({ message: 'Instance is not in available state', $metadata: {} });
+      instance.status = 'deleting';
       return {};
     });
-    mock.on(DeleteDBClusterCommand).callsFake(() => {
-      if (state.cluster === undefined) throw new DBClusterNotFoundFault({ message: 'gone', $metadata: {} });
-      state.cluster.status = 'deleting';
+    mock.on(DeleteDBClusterCommand).callsFake((input: { DBClusterIdentifier: string }) => {
+      const cluster = holder(input.DBClusterIdentifier).cluster;
+      if (cluster === undefined) throw new DBClusterNotFoundFault({ message: 'gone', $metadata: {} });
+      cluster.status = 'deleting';
       return {};
     });
     mock.on(DeleteDBClusterSnapshotCommand).callsFake(() => {
@@ -80,8 +93,10 @@ describe('DeleteTemporaryCluster / WaitForTemporaryClusterDeletion', () => {
       sleep: async (ms) => {
         clock += ms;
         // RDS finishes what is deleting by the next poll.
-        if (state.instance?.status === 'deleting') state.instance = undefined;
-        else if (state.cluster?.status === 'deleting') state.cluster = undefined;
+        for (const held of [state, ...Object.values(copies)]) {
+          if (held.instance?.status === 'deleting') delete held.instance;
+          else if (held.cluster?.status === 'deleting') delete held.cluster;
+        }
       },
       pollIntervalMs: 20_000,
       maxWaitBudgetMs,
@@ -93,6 +108,7 @@ describe('DeleteTemporaryCluster / WaitForTemporaryClusterDeletion', () => {
     ssmMock.reset();
     clock = T0;
     state = {};
+    copies = {};
     executions = {};
     fakeRegion();
     ssmMock.on(GetAutomationExecutionCommand).callsFake((input: { AutomationExecutionId: string }) => {
@@ -109,7 +125,7 @@ describe('DeleteTemporaryCluster / WaitForTemporaryClusterDeletion', () => {
       state = structuredClone(leftovers);
       executions[OTHER_EXECUTION] = 'Cancelled';
       const started = await cleanup()({ operation: 'leftovers-start', database: 'orders', executionId: EXECUTION });
-      expect(started.resources.map((r) => [r.kind, r.state, r.owner])).toEqual([
+      expect(own(started).map((r) => [r.kind, r.state, r.owner])).toEqual([
         ['instance', 'waiting', OTHER_EXECUTION],
         ['cluster', 'waiting', OTHER_EXECUTION],
         ['snapshot', 'started', OTHER_EXECUTION],
@@ -127,7 +143,7 @@ describe('DeleteTemporaryCluster / WaitForTemporaryClusterDeletion', () => {
     it('deletes leftovers of an execution SSM no longer knows (expired)', async () => {
       state = { snapshot: { status: 'available', owner: OTHER_EXECUTION } };
       const result = await cleanup()({ operation: 'leftovers-start', database: 'orders', executionId: EXECUTION });
-      expect(result.resources.map((r) => r.state)).toEqual(['gone', 'gone', 'started']);
+      expect(own(result).map((r) => r.state)).toEqual(['gone', 'gone', 'started']);
     });
 
     it('never touches the resources of an execution still running: fails naming it', async () => {
@@ -155,7 +171,7 @@ describe('DeleteTemporaryCluster / WaitForTemporaryClusterDeletion', () => {
     expect(mock.commandCalls(DeleteDBClusterCommand).map((c) => c.args[0].input)).toEqual([{ DBClusterIdentifier: NAME, SkipFinalSnapshot: true }]);
     expect(mock.commandCalls(DeleteDBClusterSnapshotCommand).map((c) => c.args[0].input)).toEqual([{ DBClusterSnapshotIdentifier: NAME }]);
     expect(result).toMatchObject({ state: 'pending', marker: CLEANUP_PENDING, startedAt: new Date(T0).toISOString() });
-    expect(result.resources.map((r) => [r.kind, r.state])).toEqual([
+    expect(own(result).map((r) => [r.kind, r.state])).toEqual([
       ['instance', 'started'],
       ['cluster', 'started'],
       ['snapshot', 'started'],
@@ -180,7 +196,7 @@ describe('DeleteTemporaryCluster / WaitForTemporaryClusterDeletion', () => {
   it('deletes a copy that is still copying (a failed or cancelled copy wait)', async () => {
     state = { snapshot: { status: 'copying', owner: EXECUTION } };
     const started = await cleanup()({ operation: 'start', database: 'orders', executionId: EXECUTION });
-    expect(started.resources.map((r) => r.state)).toEqual(['gone', 'gone', 'started']);
+    expect(own(started).map((r) => r.state)).toEqual(['gone', 'gone', 'started']);
     expect(mock.commandCalls(DeleteDBClusterSnapshotCommand)).toHaveLength(1);
     // A deletion counts once the snapshot is really gone.
     expect((await cleanup()({ operation: 'wait', database: 'orders', executionId: EXECUTION, started })).state).toBe('done');
@@ -190,7 +206,7 @@ describe('DeleteTemporaryCluster / WaitForTemporaryClusterDeletion', () => {
     state = { instance: { status: 'available', owner: OTHER_EXECUTION }, cluster: { status: 'available', owner: OTHER_EXECUTION }, snapshot: { status: 'available', owner: OTHER_EXECUTION } };
     const result = await cleanup()({ operation: 'start', database: 'orders', executionId: EXECUTION });
     expect(result.state).toBe('done');
-    expect(result.resources.every((r) => r.state === 'not-ours' && r.owner === OTHER_EXECUTION)).toBe(true);
+    expect(own(result).every((r) => r.state === 'not-ours' && r.owner === OTHER_EXECUTION)).toBe(true);
     expect(mock.commandCalls(DeleteDBInstanceCommand)).toHaveLength(0);
     expect(mock.commandCalls(DeleteDBClusterCommand)).toHaveLength(0);
     expect(mock.commandCalls(DeleteDBClusterSnapshotCommand)).toHaveLength(0);
@@ -199,7 +215,7 @@ describe('DeleteTemporaryCluster / WaitForTemporaryClusterDeletion', () => {
   it('waits for an instance that cannot be deleted yet before deleting the cluster', async () => {
     state = { instance: { status: 'creating', owner: EXECUTION }, cluster: { status: 'available', owner: EXECUTION } };
     const result = await cleanup()({ operation: 'start', database: 'orders', executionId: EXECUTION });
-    expect(result.resources.map((r) => r.state)).toEqual(['waiting', 'waiting', 'gone']);
+    expect(own(result).map((r) => r.state)).toEqual(['waiting', 'waiting', 'gone']);
     expect(mock.commandCalls(DeleteDBClusterCommand)).toHaveLength(0);
   });
 
@@ -224,5 +240,48 @@ describe('DeleteTemporaryCluster / WaitForTemporaryClusterDeletion', () => {
     await expect(cleanup()({ operation: 'wait', database: 'orders', executionId: EXECUTION, started: { startedAt: new Date(T0).toISOString() } })).rejects.toThrow(
       /still not deleted 60 minutes after cleanup started: instance retail-reconcile-orders \(creating\)/,
     );
+  });
+
+  describe('the clone of the new primary and the base (issue 13 points 3 and 4)', () => {
+    it('deletes this execution\'s clone and base with the restored old primary: instances first, then clusters', async () => {
+      copies[CLONE] = { instance: { status: 'available', owner: EXECUTION }, cluster: { status: 'available', owner: EXECUTION } };
+      copies[BASE] = { instance: { status: 'available', owner: EXECUTION }, cluster: { status: 'available', owner: EXECUTION } };
+      const started = await cleanup()({ operation: 'start', database: 'orders', executionId: EXECUTION });
+      expect(mock.commandCalls(DeleteDBInstanceCommand).map((c) => c.args[0].input.DBInstanceIdentifier).sort()).toEqual([BASE, CLONE]);
+      expect(mock.commandCalls(DeleteDBClusterCommand).map((c) => c.args[0].input).sort((a, b) => String(a.DBClusterIdentifier).localeCompare(String(b.DBClusterIdentifier)))).toEqual([
+        { DBClusterIdentifier: BASE, SkipFinalSnapshot: true },
+        { DBClusterIdentifier: CLONE, SkipFinalSnapshot: true },
+      ]);
+      expect(started.marker).toBe(CLEANUP_PENDING);
+      const done = await cleanup()({ operation: 'wait', database: 'orders', executionId: EXECUTION, started });
+      expect(done).toMatchObject({ state: 'done', marker: CLEANUP_DONE });
+      expect(copies).toEqual({ [CLONE]: {}, [BASE]: {} });
+    });
+
+    it('the next run\'s leftover sweep finds a clone left by a cancelled run (still restoring) and deletes it once it can', async () => {
+      copies[CLONE] = { cluster: { status: 'creating', owner: OTHER_EXECUTION } };
+      executions[OTHER_EXECUTION] = 'Cancelled';
+      mock.on(DeleteDBClusterCommand).callsFake((input: { DBClusterIdentifier: string }) => {
+        const cluster = holder(input.DBClusterIdentifier).cluster;
+        if (cluster === undefined) throw new DBClusterNotFoundFault({ message: 'gone', $metadata: {} });
+        if (cluster.status === 'creating') throw new InvalidDBClusterStateFault({ message: 'DB cluster is not available', $metadata: {} });
+        cluster.status = 'deleting';
+        return {};
+      });
+      const started = await cleanup()({ operation: 'leftovers-start', database: 'orders', executionId: EXECUTION });
+      expect(started.resources.find((r) => r.kind === 'cluster' && r.name === CLONE)).toMatchObject({ state: 'waiting', owner: OTHER_EXECUTION });
+      expect(started.marker).toBe(CLEANUP_PENDING);
+      copies[CLONE].cluster = { status: 'available', owner: OTHER_EXECUTION };
+      const done = await cleanup()({ operation: 'leftovers-wait', database: 'orders', executionId: EXECUTION, started });
+      expect(done).toMatchObject({ state: 'done', marker: CLEANUP_DONE });
+      expect(mock.commandCalls(DeleteDBClusterCommand).map((c) => c.args[0].input.DBClusterIdentifier)).toContain(CLONE);
+    });
+
+    it('never deletes another running execution\'s base', async () => {
+      copies[BASE] = { cluster: { status: 'available', owner: OTHER_EXECUTION } };
+      const result = await cleanup()({ operation: 'start', database: 'orders', executionId: EXECUTION });
+      expect(result.resources.find((r) => r.kind === 'cluster' && r.name === BASE)).toMatchObject({ state: 'not-ours' });
+      expect(mock.commandCalls(DeleteDBClusterCommand)).toHaveLength(0);
+    });
   });
 });

@@ -116,7 +116,7 @@ describe('RestoreAndReconcile construct', () => {
 
   it('encrypts every log group with the logs key and sets its retention', () => {
     const groups = resources(west, 'AWS::Logs::LogGroup').filter(([id]) => id.startsWith('RestoreAndReconcile'));
-    expect(groups).toHaveLength(5);
+    expect(groups).toHaveLength(6);
     for (const [, group] of groups) {
       expect(group).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate', Properties: { RetentionInDays: 30, KmsKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^LogsKey/), 'Arn'] } } });
     }
@@ -126,6 +126,7 @@ describe('RestoreAndReconcile construct', () => {
     const functions = resources(west, 'AWS::Lambda::Function').filter(([id]) => id.startsWith('RestoreAndReconcile'));
     expect(functions.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
       'RestoreAndReconcileCleanup',
+      'RestoreAndReconcileCloneNewPrimary',
       'RestoreAndReconcileCopySnapshot',
       'RestoreAndReconcileFindSnapshot',
       'RestoreAndReconcileReport',
@@ -138,7 +139,7 @@ describe('RestoreAndReconcile construct', () => {
       expect(props.LoggingConfig.LogGroup.Ref).toMatch(/^RestoreAndReconcile.*Logs/);
       roles.add(props.Role['Fn::GetAtt'][0]);
     }
-    expect(roles.size).toBe(4);
+    expect(roles.size).toBe(5);
   });
 
   it('grants no wildcard action, and passes only the task roles to ECS', () => {
@@ -179,12 +180,50 @@ describe('RestoreAndReconcile construct', () => {
     });
   });
 
+  it('lets the clone function restore only from this Region\'s members, only to the clone/base names, with the temporary subnets and parameter groups', () => {
+    const clone = statementsOf(west).filter(([id]) => id.startsWith('RestoreAndReconcileCloneNewPrimaryPolicy')).map(([, s]) => s);
+    const bySid = new Map(clone.map((s) => [s.Sid, s]));
+    const resolved = (sid: string): string => JSON.stringify(Stack.of(westStack).resolve(bySid.get(sid)?.Resource));
+    expect(actionsOf(bySid.get('CloneNewPrimary') as PolicyStatementJson)).toEqual(['rds:RestoreDBClusterToPointInTime']);
+    const restore = resolved('CloneNewPrimary');
+    for (const name of ['orders-clone', 'orders-base', 'catalog-clone', 'catalog-base']) expect(restore).toContain(`:rds:${WEST}:${ACCOUNT}:cluster:${APP}-reconcile-${name}`);
+    expect(restore).toContain(`:subgrp:${APP}-reconcile`);
+    expect(restore).toContain(`:cluster-pg:${APP}-reconcile-orders`);
+    // The source: this Region's members only (never the old primary's Region), and no wildcard cluster.
+    expect(restore).toContain(WEST);
+    expect(restore).not.toContain(':us-east-1:');
+    expect(restore).not.toMatch(/:cluster:\*|:cluster:[^"]*-reconcile-orders"/);
+    expect(resolved('ManageClonePassword')).not.toContain(`${APP}-reconcile-orders"`);
+    expect(resolved('CreateCloneInstance')).toContain(`:db:${APP}-reconcile-orders-clone`);
+    // Every action named, none with a wildcard (also checked for every statement above).
+    for (const statement of clone) for (const action of actionsOf(statement)) expect(action).not.toContain('*');
+    // The cleanup deletes the clone and the base too.
+    const cleanup = new Map(statementsOf(west).filter(([id]) => id.startsWith('RestoreAndReconcileCleanupPolicy')).map(([, s]) => [s.Sid, s]));
+    const deletes = JSON.stringify(Stack.of(westStack).resolve(cleanup.get('DeleteTemporaryCluster')?.Resource));
+    expect(deletes).toContain(`:cluster:${APP}-reconcile-orders-clone`);
+    expect(deletes).toContain(`:cluster:${APP}-reconcile-orders-base`);
+    expect(JSON.stringify(Stack.of(westStack).resolve(cleanup.get('DeleteTemporaryInstance')?.Resource))).toContain(`:db:${APP}-reconcile-orders-base`);
+    // The preflight and the cleanup can see them (leftovers are found by name).
+    for (const fn of ['FindSnapshot', 'Cleanup']) {
+      const describe = statementsOf(west).filter(([id]) => id.startsWith(`RestoreAndReconcile${fn}Policy`)).map(([, s]) => s).find((s) => s.Sid === 'DescribeTemporaryResources');
+      const seen = JSON.stringify(Stack.of(westStack).resolve(describe?.Resource));
+      expect([fn, seen.includes(`:cluster:${APP}-reconcile-orders-clone`), seen.includes(`:db:${APP}-reconcile-orders-base`)]).toEqual([fn, true, true]);
+    }
+    // The Automation role invokes it.
+    const automation = new Map(statementsOf(west).filter(([id]) => id.startsWith('RestoreAndReconcileAutomationPolicy')).map(([, s]) => [s.Sid, s]));
+    expect(JSON.stringify(automation.get('InvokeRunbookFunctions')?.Resource)).toContain('RestoreAndReconcileCloneNewPrimary');
+  });
+
   it('lets each task read only its database\'s secret and its temporary cluster\'s managed secret, and write only its report prefix', () => {
     const orders = statementsOf(west).filter(([id]) => id.startsWith('RestoreAndReconcileOrdersTaskPolicy')).map(([, s]) => s);
     const sid = (name: string): PolicyStatementJson | undefined => orders.find((s) => s.Sid === name);
     expect(sid('ReadNewPrimaryCredentials')?.Resource).toBe(`arn:aws:secretsmanager:${WEST}:${ACCOUNT}:secret:${APP}-orders-master-AbCdEf`);
     expect(JSON.stringify(sid('ReadTemporaryClusterCredentials'))).toContain('rds!cluster-*');
     expect(JSON.stringify(sid('ReadTemporaryClusterCredentials')?.Condition)).toContain(`:rds:${WEST}:${ACCOUNT}:cluster:${APP}-reconcile-orders`);
+    // ...and the managed secrets of the clone of the new primary and of the base, not another database's.
+    expect(JSON.stringify(sid('ReadTemporaryClusterCredentials')?.Condition)).toContain(`:cluster:${APP}-reconcile-orders-clone`);
+    expect(JSON.stringify(sid('ReadTemporaryClusterCredentials')?.Condition)).toContain(`:cluster:${APP}-reconcile-orders-base`);
+    expect(JSON.stringify(sid('ReadTemporaryClusterCredentials')?.Condition)).not.toContain(`${APP}-reconcile-catalog`);
     expect(JSON.stringify(sid('WriteReport')?.Resource)).toContain('/reports/orders/*');
     expect(actionsOf(sid('WriteReport') as PolicyStatementJson)).toEqual(['s3:PutObject', 's3:AbortMultipartUpload']);
   });

@@ -178,4 +178,32 @@ describe('FindFailoverSnapshot', () => {
     expect(() => parseConfig(undefined)).toThrow(/RECONCILE_CONFIG is not set/);
     expect(() => parseConfig(JSON.stringify({ ...CONFIG, databases: { orders: { ...CONFIG.databases.orders, engine: 'oracle' } } }))).toThrow(/not an Aurora engine/);
   });
+
+  describe('FailoverTime (three-way) and the clone of the new primary', () => {
+    const member = `retail-orders-${WEST}`;
+    beforeEach(() => {
+      westMock.on(DescribeDBClustersCommand, { DBClusterIdentifier: member }).resolves({
+        DBClusters: [{ DBClusterIdentifier: member, EarliestRestorableTime: new Date('2026-01-01T00:00:00Z'), LatestRestorableTime: new Date('2026-01-02T12:00:00Z') }],
+      });
+      eastMock.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [snapshot('rds:unplanned-global-failover-retail-orders-us-east-1-2026-01-02-10-00', '2026-01-02T10:00:00Z')] });
+    });
+
+    it('refuses a FailoverTime before the new primary\'s earliest restorable time, before anything is created (dry run included)', async () => {
+      await expect(discover({ failoverTime: '2025-12-30T00:00:00Z', dryRun: 'true' })).rejects.toThrow(
+        /FailoverTime 2025-12-30T00:00:00.000Z is before the earliest restorable time of retail-orders-us-west-2 \(2026-01-01T00:00:00.000Z\)/,
+      );
+    });
+
+    it('accepts a FailoverTime in the restore window and reports it in the plan', async () => {
+      await expect(discover({ failoverTime: '2026-01-02T09:00:00Z' })).resolves.toMatchObject({ failoverTime: '2026-01-02T09:00:00.000Z' });
+      await expect(discover({ failoverTime: '' })).resolves.not.toHaveProperty('failoverTime');
+    });
+
+    it('refuses to start while a clone of an earlier run remains, naming it', async () => {
+      westMock.on(DescribeDBClustersCommand, { DBClusterIdentifier: 'retail-reconcile-orders-clone' }).resolves({
+        DBClusters: [{ DBClusterIdentifier: 'retail-reconcile-orders-clone', Status: 'creating', TagList: [{ Key: 'reconcile:execution-id', Value: 'old-run' }] }],
+      });
+      await expect(discover({})).rejects.toThrow(/cluster retail-reconcile-orders-clone \(creating, execution old-run\)/);
+    });
+  });
 });

@@ -1,7 +1,8 @@
 import { reportPrefix, temporaryName, TAG_EXECUTION } from '../../../lib/reconcile/runtime/names';
-import { CLEANUP_PENDING } from '../../../lib/reconcile/runtime/steps';
+import { CLEANUP_PENDING, CLONE_PENDING } from '../../../lib/reconcile/runtime/steps';
 import {
   CLEANUP_FUNCTION_TIMEOUT_SECONDS,
+  CLONE_FUNCTION_TIMEOUT_SECONDS,
   RECONCILE_STEP as STEP,
   REPORT_PREFIX_EXPRESSION,
   restoreAndReconcileDocument,
@@ -17,7 +18,7 @@ const OPTIONS: ReconcileDocumentOptions = {
   regions: ['us-east-1', 'us-west-2'],
   databases: ['catalog', 'orders'],
   executionRoleArn: 'arn:aws:iam::123456789012:role/automation',
-  functions: { find: 'find-fn', copy: 'copy-fn', cleanup: 'cleanup-fn', report: 'report-fn' },
+  functions: { find: 'find-fn', copy: 'copy-fn', cleanup: 'cleanup-fn', report: 'report-fn', clone: 'clone-fn' },
   subnetGroupName: 'retail-reconcile',
   clusterSecurityGroupId: 'sg-cluster',
   kmsKeyArn: 'arn:aws:kms:us-west-2:123456789012:key/k',
@@ -36,6 +37,7 @@ const EXPECTED_ORDER = [
   STEP.checkLeftovers,
   STEP.find,
   STEP.dryRunBranch,
+  STEP.clone,
   STEP.copy,
   STEP.waitCopy,
   STEP.describeCopy,
@@ -47,6 +49,8 @@ const EXPECTED_ORDER = [
   STEP.waitSecret,
   STEP.waitReady,
   STEP.describeCluster,
+  STEP.waitClones,
+  STEP.checkClones,
   STEP.run,
   STEP.waitRun,
   STEP.readRun,
@@ -115,9 +119,9 @@ describe('restore-and-reconcile document', () => {
     expect(new Set(doc.mainSteps.map((s) => s.name)).size).toBe(doc.mainSteps.length);
   });
 
-  it('routes failures AND cancellations of every step from the copy on to the cleanup', () => {
+  it('routes failures AND cancellations of every step from the clone on to the cleanup', () => {
     const whileTaskRuns: string[] = [STEP.run, STEP.waitRun, STEP.readRun];
-    const guarded = EXPECTED_ORDER.slice(EXPECTED_ORDER.indexOf(STEP.copy), EXPECTED_ORDER.indexOf(STEP.cleanup)).filter((n) => !whileTaskRuns.includes(n));
+    const guarded = EXPECTED_ORDER.slice(EXPECTED_ORDER.indexOf(STEP.clone), EXPECTED_ORDER.indexOf(STEP.cleanup)).filter((n) => !whileTaskRuns.includes(n));
     for (const name of guarded) {
       expect({ name, onFailure: step(name).onFailure, onCancel: step(name).onCancel }).toEqual({ name, onFailure: `step:${STEP.cleanup}`, onCancel: `step:${STEP.cleanup}` });
     }
@@ -125,14 +129,16 @@ describe('restore-and-reconcile document', () => {
     for (const name of whileTaskRuns) {
       expect({ name, onFailure: step(name).onFailure, onCancel: step(name).onCancel }).toEqual({ name, onFailure: `step:${STEP.stopRun}`, onCancel: `step:${STEP.stopRun}` });
     }
-    // Nothing of this run exists yet before the copy: those steps may stop the execution.
+    expect(guarded).toEqual(expect.arrayContaining([STEP.clone, STEP.copy, STEP.waitClones, STEP.checkClones]));
+    // Nothing of this run exists yet before the clone: those steps may stop the execution.
     for (const name of [STEP.leftovers, STEP.waitLeftovers, STEP.checkLeftovers]) expect(step(name).onFailure).toBe('Abort');
     expect(step(STEP.find).onFailure).toBe('Abort');
     expect(step(STEP.dryRunBranch).onFailure).toBe('Abort');
   });
 
-  it('cannot end from the copy on without going through the cleanup (graph walk over every edge)', () => {
-    const withoutCleanup = reachable(doc, STEP.copy, new Set([STEP.cleanup]));
+  it('cannot end from the clone on without going through the cleanup (graph walk over every edge)', () => {
+    const withoutCleanup = reachable(doc, STEP.clone, new Set([STEP.cleanup]));
+    expect(withoutCleanup.has(STEP.waitClones)).toBe(true);
     expect(withoutCleanup.has(EXIT)).toBe(false);
     expect(withoutCleanup.has(STEP.outcome)).toBe(false);
     // ...and the cleanup is reachable from every one of those steps.
@@ -179,7 +185,32 @@ describe('restore-and-reconcile document', () => {
   });
 
   it('stops a dry run right after the discovery', () => {
-    expect(step(STEP.dryRunBranch).inputs).toEqual({ Choices: [{ NextStep: STEP.outcome, Variable: '{{ DryRun }}', BooleanEquals: true }], Default: STEP.copy });
+    expect(step(STEP.dryRunBranch).inputs).toEqual({ Choices: [{ NextStep: STEP.outcome, Variable: '{{ DryRun }}', BooleanEquals: true }], Default: STEP.clone });
+  });
+
+  it('clones the new primary first (and, with FailoverTime, restores the base), then waits for them after the restore and hands both to the task', () => {
+    expect(step(STEP.clone)).toMatchObject({
+      action: 'aws:invokeLambdaFunction',
+      nextStep: STEP.copy,
+      inputs: { FunctionName: 'clone-fn', InputPayload: { operation: 'start', failoverTime: '{{ FailoverTime }}', executionId: '{{ automation:EXECUTION_ID }}' } },
+    });
+    expect(step(STEP.find).inputs.InputPayload).toMatchObject({ failoverTime: '{{ FailoverTime }}' });
+    expect(step(STEP.describeCluster).nextStep).toBe(STEP.waitClones);
+    expect(step(STEP.waitClones)).toMatchObject({ nextStep: STEP.checkClones, inputs: { FunctionName: 'clone-fn', InputPayload: { operation: 'wait', started: '{{ CloneNewPrimary.Payload }}' } } });
+    expect(step(STEP.waitClones).timeoutSeconds).toBe(CLONE_FUNCTION_TIMEOUT_SECONDS + 30);
+    expect(step(STEP.checkClones).inputs).toEqual({
+      Choices: [{ NextStep: STEP.waitClones, Variable: '{{ WaitForNewPrimaryClone.Payload }}', Contains: CLONE_PENDING }],
+      Default: STEP.run,
+    });
+    const env = (step(STEP.run).inputs as { overrides: { containerOverrides: { environment: { name: string; value: string }[] }[] } }).overrides.containerOverrides[0].environment;
+    expect(env).toContainEqual({ name: 'TARGETS', value: '{{ WaitForNewPrimaryClone.Payload }}' });
+  });
+
+  it('accepts FailoverTime as ISO-8601 UTC or empty only', () => {
+    const pattern = new RegExp(doc.parameters.FailoverTime.allowedPattern ?? '');
+    expect(doc.parameters.FailoverTime.default).toBe('');
+    for (const ok of ['', '2026-01-02T03:04:05Z', '2026-01-02T03:04:05.123Z']) expect([ok, pattern.test(ok)]).toEqual([ok, true]);
+    for (const bad of ['2026-01-02', '2026-01-02T03:04:05+02:00', '2026-01-02 03:04:05Z', 'now', '{{ x }}']) expect([bad, pattern.test(bad)]).toEqual([bad, false]);
   });
 
   it('branches on the task exit code: 0 and 1 succeed, anything else fails into the cleanup', () => {
@@ -272,6 +303,7 @@ describe('restore-and-reconcile document', () => {
     expect(inputs.overrides.containerOverrides[0].environment).toEqual([
       { name: 'OLD_HOST', value: '{{ DescribeTemporaryCluster.Endpoint }}' },
       { name: 'OLD_SECRET_ARN', value: '{{ DescribeTemporaryCluster.SecretArn }}' },
+      { name: 'TARGETS', value: '{{ WaitForNewPrimaryClone.Payload }}' },
       { name: 'TABLES', value: '{{ Tables }}' },
       { name: 'PREFIX', value: REPORT_PREFIX_EXPRESSION },
     ]);
@@ -290,11 +322,11 @@ describe('restore-and-reconcile document', () => {
     const quiet = restoreAndReconcileDocument({ ...OPTIONS, notificationTopicArn: undefined });
     expect(quiet.mainSteps.map((s) => s.name)).not.toContain(STEP.notify);
     expect(quiet.mainSteps.find((s) => s.name === STEP.summarize)?.nextStep).toBe(STEP.cleanup);
-    expect(reachable(quiet, STEP.copy, new Set([STEP.cleanup])).has(EXIT)).toBe(false);
+    expect(reachable(quiet, STEP.clone, new Set([STEP.cleanup])).has(EXIT)).toBe(false);
   });
 
   it('declares the inputs and outputs operators use', () => {
-    expect(Object.keys(doc.parameters)).toEqual(['Database', 'OldPrimaryRegion', 'SnapshotArn', 'Tables', 'DryRun', 'AutomationAssumeRole']);
+    expect(Object.keys(doc.parameters)).toEqual(['Database', 'OldPrimaryRegion', 'SnapshotArn', 'Tables', 'FailoverTime', 'DryRun', 'AutomationAssumeRole']);
     expect(doc.parameters.Database.allowedValues).toEqual(['catalog', 'orders']);
     expect(doc.parameters.OldPrimaryRegion.allowedValues).toEqual(['us-east-1', 'us-west-2']);
     const pattern = new RegExp(doc.parameters.SnapshotArn.allowedPattern ?? '');

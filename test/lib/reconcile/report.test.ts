@@ -110,7 +110,7 @@ describe('report function', () => {
       { StepName: 'WaitForTemporaryClusterDeletion', StepStatus: 'Failed', FailureMessage: 'still not deleted' },
     ]);
     await expect(report({ operation: 'outcome', database: 'orders', executionId: EXECUTION, dryRun: false, plan: PLAN })).rejects.toThrow(
-      /WaitForComparison timedout: Step timed out \| WaitForTemporaryClusterDeletion failed: still not deleted\. The cleanup did NOT finish: delete the instance, cluster and snapshot named retail-reconcile-orders/,
+      /WaitForComparison timedout: Step timed out \| WaitForTemporaryClusterDeletion failed: still not deleted\. The cleanup did NOT finish: delete the instance, cluster and snapshot named retail-reconcile-orders, and the instances and clusters named retail-reconcile-orders-clone and retail-reconcile-orders-base if they exist/,
     );
   });
 

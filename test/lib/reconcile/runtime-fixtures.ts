@@ -17,8 +17,9 @@ export const CONFIG: RuntimeConfig = {
   bucketName: 'retail-reports',
   topicArn: `arn:aws:sns:${WEST}:${ACCOUNT}:retail-notifications`,
   cleanupTimeoutMinutes: 60,
+  clone: { subnetGroupName: 'retail-reconcile', securityGroupId: 'sg-temporary', instanceClass: 'db.serverless', minCapacity: 2, maxCapacity: 32, timeoutMinutes: 480 },
   databases: {
     catalog: { engine: 'aurora-mysql', globalClusterIdentifier: 'retail-catalog', memberClusterArns: { [EAST]: memberArn('catalog', EAST), [WEST]: memberArn('catalog', WEST) } },
-    orders: { engine: 'aurora-postgresql', globalClusterIdentifier: 'retail-orders', memberClusterArns: { [EAST]: memberArn('orders', EAST), [WEST]: memberArn('orders', WEST) } },
+    orders: { engine: 'aurora-postgresql', globalClusterIdentifier: 'retail-orders', memberClusterArns: { [EAST]: memberArn('orders', EAST), [WEST]: memberArn('orders', WEST) }, port: 5433 },
   },
 };

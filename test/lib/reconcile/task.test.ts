@@ -237,6 +237,20 @@ describe('task settings and URLs', () => {
     expect(() => readSettings({ ENGINE: 'postgres', OLD_PORT: '70000' })).toThrow(/OLD_PORT must be a TCP port/);
   });
 
+  it('reads the runbook\'s clone (and base) from TARGETS instead of the live member in the task definition', () => {
+    const env = { ENGINE: 'postgres', OLD_HOST: 'h', OLD_PORT: '5433', OLD_SECRET_ARN: 'a', NEW_SECRET_ARN: 'member-secret', NEW_HOST: 'member.cluster', DATABASE: 'orders', BUCKET: 'b', PREFIX: 'p' };
+    const twoWay = readSettings({ ...env, TARGETS: JSON.stringify({ marker: 'CLONE_READY', newHost: 'clone.cluster', newSecretArn: 'clone-secret' }) });
+    expect(twoWay).toMatchObject({ newHost: 'clone.cluster', newSecretArn: 'clone-secret' });
+    expect(twoWay.base).toBeUndefined();
+    const threeWay = readSettings({ ...env, TARGETS: JSON.stringify({ newHost: 'clone.cluster', newSecretArn: 'clone-secret', base: { host: 'base.cluster', secretArn: 'base-secret' } }) });
+    expect(threeWay.base).toEqual({ host: 'base.cluster', port: 5433, secretArn: 'base-secret' });
+    // Without TARGETS (a task started by hand), the task definition's values apply.
+    expect(readSettings(env)).toMatchObject({ newHost: 'member.cluster', newSecretArn: 'member-secret' });
+    expect(() => readSettings({ ...env, TARGETS: '{not json' })).toThrow('TARGETS is not JSON');
+    expect(() => readSettings({ ...env, TARGETS: JSON.stringify({ newHost: 'clone.cluster' }) })).toThrow('TARGETS.newSecretArn must be a non-empty string');
+    expect(() => readSettings({ ...env, TARGETS: JSON.stringify({ newHost: 'c', newSecretArn: 's', base: { host: 'b' } }) })).toThrow('TARGETS.base.secretArn must be a non-empty string');
+  });
+
   it('percent-encodes credentials so any password survives the URL', () => {
     const url = connectionUrl('postgres', { host: 'h.example', port: 5433, database: 'my db' }, { username: 'u@x', password: 'p:/?#[]@!$&\'()*+,;=%' }, '/ca.pem');
     expect(parseConnectionUrl('postgres', url, '--old')).toMatchObject({ user: 'u@x', password: 'p:/?#[]@!$&\'()*+,;=%', database: 'my db', host: 'h.example' });

@@ -249,7 +249,7 @@ describe.each(CONFIGURATIONS)('governance controls: %s', (_name, input) => {
     const OUTSIDE_VPC: readonly RegExp[] = [
       /^ObservabilityRoutingStatePublisher/, // ARC data plane (routing control states)
       /^Runbooks(Preflight|Traffic|Databases|Report)/, // ARC data plane, RDS/DynamoDB/SSM control planes
-      /^RestoreAndReconcile(FindSnapshot|CopySnapshot|Cleanup|Report)/, // RDS, ECS, S3 APIs; the comparison itself runs in the VPC (Fargate)
+      /^RestoreAndReconcile(FindSnapshot|CopySnapshot|Cleanup|Report|CloneNewPrimary)/, // RDS, ECS, S3 APIs; the comparison itself runs in the VPC (Fargate)
       /CustomResourceProvider|^AWS679f53fac002430cb0da5b7982bd2287/, // the CDK's deploy-time providers
       /^RotationRedeployFunction/, // ECS and SSM in every Region: must roll the Regions that are up while one is impaired
       /^InitialRoutingStateFunction/, // ARC cluster data plane, once at stack creation

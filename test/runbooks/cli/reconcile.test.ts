@@ -1,6 +1,7 @@
 import { run } from '../../../runbooks/cli/commands';
 import { EXIT } from '../../../runbooks/cli/errors';
-import { OPTIONAL_RECONCILE_PARAMETERS, reconcileDocumentParameters } from '../../../runbooks/cli/reconcile-parameters';
+import { FAILOVER_TIME_PATTERN } from '../../../lib/reconcile/restore-document';
+import { invalidReconcileOptions, OPTIONAL_RECONCILE_PARAMETERS, reconcileDocumentParameters } from '../../../runbooks/cli/reconcile-parameters';
 import { EAST, EXECUTION_ID, NAMES, WEST } from './fixtures';
 import { FakeAws, fakeDeps, onlyJson } from './helpers';
 
@@ -79,6 +80,20 @@ describe('reconcile', () => {
     expect(aws.callsTo('s3')).toEqual([]);
   });
 
+  it('passes --failover-time as FailoverTime (three-way verdict)', async () => {
+    aws.then('Success', [], { DocumentName: NAMES.reconcile, Outputs: { 'ReportOutcome.Payload': [outcomePayload()] } });
+    const { deps } = fakeDeps();
+    expect(await run(['reconcile', '--database', 'orders', '--old-region', EAST, '--failover-time', '2026-01-02T03:04:05Z', '--yes'], deps)).toBe(EXIT.OK);
+    expect(aws.starts[0].input.Parameters).toEqual({ Database: ['orders'], OldPrimaryRegion: [EAST], DryRun: ['false'], FailoverTime: ['2026-01-02T03:04:05Z'] });
+  });
+
+  it('refuses a --failover-time the document would refuse, before starting anything (exit 2)', async () => {
+    const { deps, captured } = fakeDeps();
+    expect(await run(['reconcile', '--database', 'orders', '--old-region', EAST, '--failover-time', '2026-01-02 03:04', '--yes'], deps)).toBe(EXIT.BAD_INPUT);
+    expect(captured.err.join('\n')).toContain('--failover-time "2026-01-02 03:04" is not an ISO-8601 UTC time such as 2026-01-02T03:04:05Z');
+    expect(aws.starts).toEqual([]);
+  });
+
   it('refuses when --old-region is still the writer (exit 2)', async () => {
     aws.states = { catalog: { writer: EAST }, orders: { writer: EAST } };
     const { deps, captured } = fakeDeps();
@@ -112,10 +127,18 @@ describe('reconcile', () => {
 });
 
 describe('reconcile parameter mapping', () => {
+  it('checks --failover-time exactly as the document\'s FailoverTime allowedPattern does', () => {
+    const documentPattern = new RegExp(FAILOVER_TIME_PATTERN);
+    for (const value of ['2026-01-02T03:04:05Z', '2026-01-02T03:04:05.120Z', '2026-01-02T03:04:05+01:00', '2026-01-02', 'now']) {
+      expect([value, invalidReconcileOptions({ FailoverTime: value }).length === 0]).toEqual([value, documentPattern.test(value)]);
+    }
+  });
+
   it('maps every optional parameter from one table, leaving out the ones not given', () => {
     expect(OPTIONAL_RECONCILE_PARAMETERS.map((p) => [p.parameter, p.flag])).toEqual([
       ['SnapshotArn', '--snapshot-arn'],
       ['Tables', '--tables'],
+      ['FailoverTime', '--failover-time'],
     ]);
     expect(reconcileDocumentParameters({ database: 'catalog', oldRegion: EAST, dryRun: false, optional: { Tables: 'products' } })).toEqual({
       Database: ['catalog'],

@@ -1,5 +1,6 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { deadlineClientConfig, type CallDeadlines } from '../../../common/aws-client';
 import { sendResponse } from '../../../traffic/initial-state/runtime/cfn-response';
@@ -17,18 +18,32 @@ function required(name: string): string {
   return value;
 }
 
-const region = required('AWS_REGION');
-const rds = new RDSClient(deadlineClientConfig(region, PROTECTION_DEADLINES));
-const cloudformation = new CloudFormationClient(deadlineClientConfig(region, PROTECTION_DEADLINES));
-const dynamodbClients = new Map<string, DynamoDBClient>();
-const dynamodb = (inRegion: string): DynamoDBClient =>
-  dynamodbClients.get(inRegion) ?? dynamodbClients.set(inRegion, new DynamoDBClient(deadlineClientConfig(inRegion, PROTECTION_DEADLINES))).get(inRegion)!;
+interface Clients {
+  readonly rds: RDSClient;
+  readonly cloudformation: CloudFormationClient;
+  readonly elbv2: ElasticLoadBalancingV2Client;
+  readonly dynamodb: (inRegion: string) => DynamoDBClient;
+}
+
+// Built on the first event, not at load: the bundle must load (and be checked) without Lambda's environment.
+let clients: Clients | undefined;
+function lambdaClients(): Clients {
+  if (clients !== undefined) return clients;
+  const region = required('AWS_REGION');
+  const dynamodbClients = new Map<string, DynamoDBClient>();
+  clients = {
+    rds: new RDSClient(deadlineClientConfig(region, PROTECTION_DEADLINES)),
+    cloudformation: new CloudFormationClient(deadlineClientConfig(region, PROTECTION_DEADLINES)),
+    elbv2: new ElasticLoadBalancingV2Client(deadlineClientConfig(region, PROTECTION_DEADLINES)),
+    dynamodb: (inRegion) =>
+      dynamodbClients.get(inRegion) ?? dynamodbClients.set(inRegion, new DynamoDBClient(deadlineClientConfig(inRegion, PROTECTION_DEADLINES))).get(inRegion)!,
+  };
+  return clients;
+}
 
 export async function handler(event: ProtectionEvent, context: { getRemainingTimeInMillis(): number }): Promise<void> {
   const outcome = await applyProtection(event, {
-    rds,
-    dynamodb,
-    cloudformation,
+    ...lambdaClients(),
     notAfterMs: Date.now() + context.getRemainingTimeInMillis() - RESPONSE_RESERVE_MS,
   });
   console.log(JSON.stringify({ requestType: event.RequestType, status: outcome.status, reason: outcome.reason }));

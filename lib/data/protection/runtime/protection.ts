@@ -1,5 +1,6 @@
 import { DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DescribeTableCommand, UpdateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ModifyLoadBalancerAttributesCommand, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ModifyDBClusterCommand, ModifyGlobalClusterCommand, type RDSClient } from '@aws-sdk/client-rds';
 
 /**
@@ -7,8 +8,9 @@ import { ModifyDBClusterCommand, ModifyGlobalClusterCommand, type RDSClient } fr
  * owns them has otherwise been created, and off again only while that creation rolls back.
  *
  * Why: the resources are created unprotected so that a failed first deploy can delete them on
- * its rollback (CloudFormation cannot delete a protected Aurora cluster, global cluster or
- * DynamoDB table; the orphan's fixed name would block the retry). This custom resource is the
+ * its rollback (CloudFormation cannot delete a protected Aurora cluster, global cluster,
+ * DynamoDB table or load balancer; the rollback would fail, and an orphan's fixed name would
+ * block the retry). This custom resource is the
  * stack's last resource: it only runs once everything else exists.
  *
  * - Create: protection on, for every resource named.
@@ -33,6 +35,8 @@ export interface ProtectionProperties {
   /** Aurora global cluster identifiers. */
   readonly GlobalClusters?: readonly string[];
   readonly Tables?: readonly ProtectedTable[];
+  /** Load balancer ARNs in the function's Region (attribute `deletion_protection.enabled`). */
+  readonly LoadBalancers?: readonly string[];
 }
 
 export interface ProtectionEvent {
@@ -56,6 +60,7 @@ export interface ProtectionDeps {
   readonly rds: RDSClient;
   readonly dynamodb: (region: string) => DynamoDBClient;
   readonly cloudformation: CloudFormationClient;
+  readonly elbv2: ElasticLoadBalancingV2Client;
   /** Epoch ms by which the work must be over (the function's remaining time, less the response). */
   readonly notAfterMs: number;
   readonly now?: () => number;
@@ -70,7 +75,10 @@ export const CREATE_ROLLBACK_STATUS = 'ROLLBACK_IN_PROGRESS';
 /** Errors that mean "the resource is busy right now": retried until the deadline. */
 const BUSY_ERRORS = new Set(['InvalidDBClusterStateFault', 'InvalidGlobalClusterStateFault', 'ResourceInUseException']);
 /** Errors that mean "the resource does not exist": nothing to protect or unprotect. */
-const NOT_FOUND_ERRORS = new Set(['DBClusterNotFoundFault', 'GlobalClusterNotFoundFault', 'ResourceNotFoundException']);
+const NOT_FOUND_ERRORS = new Set(['DBClusterNotFoundFault', 'GlobalClusterNotFoundFault', 'ResourceNotFoundException', 'LoadBalancerNotFoundException']);
+
+/** The load balancer attribute that holds its deletion protection ("true" / "false"). */
+export const LOAD_BALANCER_PROTECTION_KEY = 'deletion_protection.enabled';
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -106,7 +114,21 @@ function targets(props: ProtectionProperties, deps: ProtectionDeps): Target[] {
       return (await client.send(new UpdateTableCommand({ TableName: table.TableName, DeletionProtectionEnabled: on }))).TableDescription?.DeletionProtectionEnabled;
     },
   })));
-  return [...clusters, ...globalClusters, ...tables];
+  // The value is read back from ModifyLoadBalancerAttributes' own answer (the load balancer's
+  // attributes after the change): DescribeLoadBalancerAttributes takes no resource-level
+  // permission, so calling it would need `Resource: *`.
+  const loadBalancers = (props.LoadBalancers ?? []).map((arn): Target => ({
+    label: `load balancer ${arn}`,
+    set: async (on) => {
+      const attributes = (await deps.elbv2.send(new ModifyLoadBalancerAttributesCommand({
+        LoadBalancerArn: arn,
+        Attributes: [{ Key: LOAD_BALANCER_PROTECTION_KEY, Value: String(on) }],
+      }))).Attributes ?? [];
+      const value = attributes.find((attribute) => attribute.Key === LOAD_BALANCER_PROTECTION_KEY)?.Value;
+      return value === 'true' ? true : value === 'false' ? false : undefined;
+    },
+  }));
+  return [...clusters, ...globalClusters, ...tables, ...loadBalancers];
 }
 
 /** Sets one target, retrying while it is busy until the deadline; says what it last saw when it gives up. */

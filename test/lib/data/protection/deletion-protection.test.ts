@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { platformTemplates, type StackTemplate } from '../../../helpers/assemblies';
 import { DELETION_PROTECTION_TYPE } from '../../../../lib/data/protection/deletion-protection';
 
@@ -30,10 +32,22 @@ function protectionStatements(stack: StackTemplate, [, custom]: [string, Resourc
   return (policies[0]![1].Properties!.PolicyDocument as { Statement: Json[] }).Statement;
 }
 
-describe.each([
-  ['default', {}],
-  ['prod, three Regions', { profile: 'prod', regions: ['us-east-1', 'us-west-2', 'eu-west-1'] }],
-])('deletion protection (%s)', (_name, input) => {
+const PROD_EXAMPLE = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', '..', 'examples', 'prod-three-regions.json'), 'utf8')) as Record<string, unknown>;
+
+/** The load balancer of a regional stack: [logical id, resource]. */
+function loadBalancer(stack: StackTemplate): [string, Resource] {
+  const found = ofType(stack, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+  expect(found).toHaveLength(1);
+  return found[0]!;
+}
+
+const protectionAttribute = ([, alb]: [string, Resource]) =>
+  (alb.Properties!.LoadBalancerAttributes as { Key: string; Value: string }[]).filter((a) => a.Key === 'deletion_protection.enabled');
+
+describe.each<[string, Record<string, unknown>, boolean]>([
+  ['default', {}, false],
+  ['examples/prod-three-regions.json', PROD_EXAMPLE, true],
+])('deletion protection (%s)', (_name, input, protectsLoadBalancer) => {
   const platform = platformTemplates(input);
   const globalData = platform.all.find((stack) => stack.template === platform.globalData)!;
   const regions = platform.config.regions.map((plan) => plan.region);
@@ -61,7 +75,16 @@ describe.each([
     });
   });
 
-  test('each regional stack protects its own two members', () => {
+  test(protectsLoadBalancer
+    ? 'the load balancer is created without the deletion protection attribute (absent, not false)'
+    : 'the load balancer says deletion protection false, as before (nothing turns it on later)', () => {
+    for (const stack of platform.regionalStacks) {
+      expect({ stack: stack.name, attribute: protectionAttribute(loadBalancer(stack)) })
+        .toEqual({ stack: stack.name, attribute: protectsLoadBalancer ? [] : [{ Key: 'deletion_protection.enabled', Value: 'false' }] });
+    }
+  });
+
+  test(`each regional stack protects its own two members${protectsLoadBalancer ? ' and its load balancer' : ' (no load balancer)'}`, () => {
     for (const stack of platform.regionalStacks) {
       const [, custom] = protection(stack);
       expect(custom.Properties).toEqual({
@@ -69,6 +92,7 @@ describe.each([
         DbClusters: ofType(stack, 'AWS::RDS::DBCluster').map(([, c]) => c.Properties!.DBClusterIdentifier),
         GlobalClusters: [],
         Tables: [],
+        ...(protectsLoadBalancer ? { LoadBalancers: [{ Ref: loadBalancer(stack)[0] }] } : {}),
       });
       expect(custom.Properties!.DbClusters).toEqual([`retail-catalog-${stack.region}`, `retail-orders-${stack.region}`]);
     }
@@ -88,7 +112,7 @@ describe.each([
     }
   });
 
-  test('IAM: exactly the named clusters, global clusters and table replicas, the owning stack and its own logs', () => {
+  test('IAM: exactly the named clusters, global clusters, table replicas and load balancer, the owning stack and its own logs', () => {
     const statements = protectionStatements(globalData, protection(globalData));
     const bySid = Object.fromEntries(statements.map((s) => [s.Sid as string, s]));
     expect(Object.keys(bySid).sort()).toEqual(['ReadOwningStackStatus', 'SetGlobalClusterProtection', 'SetTableProtection', 'WriteOwnLogs']);
@@ -103,7 +127,15 @@ describe.each([
       const regionalStatements = protectionStatements(stack, protection(stack));
       all.push(...regionalStatements);
       const regional = Object.fromEntries(regionalStatements.map((s) => [s.Sid as string, s]));
-      expect(Object.keys(regional).sort()).toEqual(['ReadOwningStackStatus', 'SetClusterProtection', 'WriteOwnLogs']);
+      expect(Object.keys(regional).sort()).toEqual(['ReadOwningStackStatus', 'SetClusterProtection', ...(protectsLoadBalancer ? ['SetLoadBalancerProtection'] : []), 'WriteOwnLogs']);
+      if (protectsLoadBalancer) {
+        expect(regional.SetLoadBalancerProtection).toEqual({
+          Sid: 'SetLoadBalancerProtection',
+          Effect: 'Allow',
+          Action: 'elasticloadbalancing:ModifyLoadBalancerAttributes',
+          Resource: { Ref: loadBalancer(stack)[0] },
+        });
+      }
       expect(regional.SetClusterProtection!.Action).toBe('rds:ModifyDBCluster');
       expect((regional.SetClusterProtection!.Resource as unknown[]).map((r) => JSON.stringify(r))).toEqual([
         expect.stringContaining(`:rds:${stack.region}:123456789012:cluster:retail-catalog-${stack.region}"`),

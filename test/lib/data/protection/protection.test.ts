@@ -1,10 +1,12 @@
 import { CloudFormationClient, DescribeStacksCommand, type StackStatus } from '@aws-sdk/client-cloudformation';
 import { DescribeTableCommand, DynamoDBClient, ResourceInUseException, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
+import { ElasticLoadBalancingV2Client, LoadBalancerNotFoundException, ModifyLoadBalancerAttributesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DBClusterNotFoundFault, InvalidDBClusterStateFault, ModifyDBClusterCommand, ModifyGlobalClusterCommand, RDSClient } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { applyProtection, type ProtectionDeps, type ProtectionEvent } from '../../../../lib/data/protection/runtime/protection';
 
 const STACK_ID = 'arn:aws:cloudformation:us-east-1:111111111111:stack/retail-global-data/abc';
+const ALB_ARN = 'arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/app/retail-Entry-abc/50dc6c495c0c9188';
 
 function event(requestType: ProtectionEvent['RequestType']): ProtectionEvent {
   return {
@@ -13,6 +15,7 @@ function event(requestType: ProtectionEvent['RequestType']): ProtectionEvent {
       DbClusters: ['retail-catalog-us-east-1'],
       GlobalClusters: ['retail-catalog'],
       Tables: [{ TableName: 'retail-carts', Regions: ['us-east-1', 'us-west-2'] }],
+      LoadBalancers: [ALB_ARN],
     },
     ...(requestType === 'Create' ? {} : { PhysicalResourceId: 'deletion-protection:DeletionProtection' }),
     LogicalResourceId: 'DeletionProtection',
@@ -26,12 +29,14 @@ describe('deletion protection custom resource (SDK mocked)', () => {
   const rds = mockClient(RDSClient);
   const dynamodb = mockClient(DynamoDBClient);
   const cloudformation = mockClient(CloudFormationClient);
+  const elbv2 = mockClient(ElasticLoadBalancingV2Client);
   const sleeps: number[] = [];
   let clock = 0;
   const deps = (overrides: Partial<ProtectionDeps> = {}): ProtectionDeps => ({
     rds: new RDSClient({ region: 'us-east-1' }),
     dynamodb: (region) => new DynamoDBClient({ region }),
     cloudformation: new CloudFormationClient({ region: 'us-east-1' }),
+    elbv2: new ElasticLoadBalancingV2Client({ region: 'us-east-1' }),
     notAfterMs: 60_000,
     now: () => clock,
     sleep: async (ms) => { sleeps.push(ms); clock += ms; },
@@ -48,6 +53,7 @@ describe('deletion protection custom resource (SDK mocked)', () => {
     rds.reset();
     dynamodb.reset();
     cloudformation.reset();
+    elbv2.reset();
     sleeps.length = 0;
     clock = 0;
     tableProtection.clear();
@@ -62,16 +68,23 @@ describe('deletion protection custom resource (SDK mocked)', () => {
       tableProtection.set(region, input.DeletionProtectionEnabled ?? false);
       return { TableDescription: { TableName: 'retail-carts', DeletionProtectionEnabled: input.DeletionProtectionEnabled } };
     });
+    // As the service answers: every attribute of the load balancer after the change.
+    elbv2.on(ModifyLoadBalancerAttributesCommand).callsFake((input: { Attributes?: { Key?: string; Value?: string }[] }) => ({
+      Attributes: [{ Key: 'access_logs.s3.enabled', Value: 'true' }, ...(input.Attributes ?? []), { Key: 'idle_timeout.timeout_seconds', Value: '60' }],
+    }));
   });
   afterAll(() => {
     rds.restore();
     dynamodb.restore();
     cloudformation.restore();
+    elbv2.restore();
   });
 
   const clusterCalls = () => rds.commandCalls(ModifyDBClusterCommand).map((call) => call.args[0].input);
   const globalCalls = () => rds.commandCalls(ModifyGlobalClusterCommand).map((call) => call.args[0].input);
   const tableUpdates = () => dynamodb.commandCalls(UpdateTableCommand).map((call) => call.args[0].input);
+  const loadBalancerCalls = () => elbv2.commandCalls(ModifyLoadBalancerAttributesCommand).map((call) => call.args[0].input);
+  const loadBalancerProtection = (value: 'true' | 'false') => ({ LoadBalancerArn: ALB_ARN, Attributes: [{ Key: 'deletion_protection.enabled', Value: value }] });
 
   test('create turns protection on for every cluster, global cluster and table replica', async () => {
     const outcome = await applyProtection(event('Create'), deps());
@@ -83,6 +96,8 @@ describe('deletion protection custom resource (SDK mocked)', () => {
       { TableName: 'retail-carts', DeletionProtectionEnabled: true },
     ]);
     expect([...tableProtection]).toEqual(expect.arrayContaining([['us-east-1', true], ['us-west-2', true]]));
+    expect(loadBalancerCalls()).toEqual([loadBalancerProtection('true')]);
+    expect(outcome.reason).toContain(`load balancer ${ALB_ARN}: protection on`);
     expect(cloudformation.commandCalls(DescribeStacksCommand)).toHaveLength(0);
   });
 
@@ -94,6 +109,7 @@ describe('deletion protection custom resource (SDK mocked)', () => {
     expect(globalCalls().map((input) => input.DeletionProtection)).toEqual([true]);
     expect(tableUpdates()).toEqual([{ TableName: 'retail-carts', DeletionProtectionEnabled: true }]);
     expect(tableProtection.get('us-west-2')).toBe(true);
+    expect(loadBalancerCalls()).toEqual([loadBalancerProtection('true')]);
   });
 
   test('delete while the stack\'s creation rolls back (ROLLBACK_IN_PROGRESS) turns protection off, so the rollback can delete', async () => {
@@ -104,13 +120,31 @@ describe('deletion protection custom resource (SDK mocked)', () => {
     expect(clusterCalls()).toEqual([{ DBClusterIdentifier: 'retail-catalog-us-east-1', DeletionProtection: false, ApplyImmediately: true }]);
     expect(globalCalls()).toEqual([{ GlobalClusterIdentifier: 'retail-catalog', DeletionProtection: false }]);
     expect(tableUpdates().map((input) => input.DeletionProtectionEnabled)).toEqual([false, false]);
+    expect(loadBalancerCalls()).toEqual([loadBalancerProtection('false')]);
   });
 
   test('delete during a creation rollback tolerates resources that are already gone', async () => {
     stackIs('ROLLBACK_IN_PROGRESS');
     rds.on(ModifyDBClusterCommand).rejects(new DBClusterNotFoundFault({ message: 'DBCluster retail-catalog-us-east-1 not found', $metadata: {} }));
+    elbv2.on(ModifyLoadBalancerAttributesCommand).rejects(new LoadBalancerNotFoundException({ message: 'One or more load balancers not found', $metadata: {} }));
     const outcome = await applyProtection(event('Delete'), deps());
     expect(outcome).toMatchObject({ status: 'SUCCESS', reason: expect.stringContaining('DB cluster retail-catalog-us-east-1: gone') });
+    expect(outcome.reason).toContain(`load balancer ${ALB_ARN}: gone`);
+  });
+
+  test('a load balancer that is gone fails a create (it is not tolerated outside a rollback)', async () => {
+    elbv2.on(ModifyLoadBalancerAttributesCommand).rejects(new LoadBalancerNotFoundException({ message: 'One or more load balancers not found', $metadata: {} }));
+    const outcome = await applyProtection(event('Create'), deps());
+    expect(outcome).toMatchObject({
+      status: 'FAILED',
+      reason: `Deletion protection could not be turned on: load balancer ${ALB_ARN}: LoadBalancerNotFoundException: One or more load balancers not found`,
+    });
+  });
+
+  test('a load balancer whose answer does not show protection on is a failure', async () => {
+    elbv2.on(ModifyLoadBalancerAttributesCommand).resolves({ Attributes: [{ Key: 'deletion_protection.enabled', Value: 'false' }] });
+    const outcome = await applyProtection(event('Create'), deps());
+    expect(outcome).toMatchObject({ status: 'FAILED', reason: expect.stringContaining(`load balancer ${ALB_ARN}: deletion protection reads false after setting it to true`) });
   });
 
   test.each<StackStatus>(['DELETE_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', 'IMPORT_ROLLBACK_IN_PROGRESS'])(
@@ -121,6 +155,7 @@ describe('deletion protection custom resource (SDK mocked)', () => {
       expect(outcome).toMatchObject({ status: 'SUCCESS', reason: `Delete during ${status}: protection left on` });
       expect(rds.calls()).toHaveLength(0);
       expect(dynamodb.calls()).toHaveLength(0);
+      expect(elbv2.calls()).toHaveLength(0);
     },
   );
 
@@ -131,6 +166,7 @@ describe('deletion protection custom resource (SDK mocked)', () => {
     expect(outcome.reason).toBe(`Cannot tell a creation rollback from a stack deletion (DescribeStacks ${STACK_ID}): Throttling: Rate exceeded; protection left as it is`);
     expect(rds.calls()).toHaveLength(0);
     expect(dynamodb.calls()).toHaveLength(0);
+    expect(elbv2.calls()).toHaveLength(0);
   });
 
   test('an API failure fails the create with every failed resource named, the others still protected', async () => {
