@@ -1,14 +1,21 @@
 /**
  * Benchmark of the missing-transaction report engine:
- *   npm run bench:reconcile [-- --rows N] [--engine postgres|mysql]
+ *   npm run bench:reconcile [-- --rows N] [--engine postgres|mysql] [--strategy checksum|stream]
  *
  * Starts PostgreSQL and MariaDB on loopback with the integration tests' helpers,
  * builds an old and a new database of N rows (default 1,000,000) and N/10 rows, with
  * ~0.1 % of the rows differing, spread over the table (a third missing in new, a third
  * changed, a third only in new), then measures, each in a fresh child process:
- *   - the engine (reconcile()): wall time, rows/s (both sides), peak RSS;
+ *   - the engine (reconcile()) with each comparison strategy (checksum, stream; or the
+ *     one --strategy names): wall time, rows/s (both sides), peak RSS;
  *   - a plain full scan of both tables (SELECT * … ORDER BY id, rows discarded).
  * The engine's counts are checked against the expected differences.
+ *
+ *   npm run bench:reconcile -- --wide [--rows N] [--engine postgres|mysql]
+ *
+ * Memory instead (issue 13's figure): N rows (default 10,000) of ~150 KB per side, every
+ * row changed, compared with the default tuning (fetchBytes 32 MiB) in a child process;
+ * prints peak RSS per server and whether it meets 500 MB.
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
@@ -18,7 +25,7 @@ import * as mysqlCore from 'mysql2';
 import { Client } from 'pg';
 import type { CustomTypesConfig } from 'pg';
 import { reconcile } from '../lib/reconcile/engine';
-import type { EngineName } from '../lib/reconcile/engine';
+import type { ComparisonStrategy, EngineName } from '../lib/reconcile/engine';
 import { adminExec, recreateDatabase, serverUrl, startMariadb, startPostgres, stopServer } from '../test/integration/setup/servers';
 import type { ServerInfo } from '../test/integration/setup/servers';
 
@@ -28,6 +35,9 @@ const EVERY = 3000;
 /** Issue 13 goals, printed with the figures. */
 const GOAL_RATIO = 1.5;
 const GOAL_RSS_MIB = 200;
+/** --wide: 32 hex characters × 4,700 = 150,400 bytes per value; goal in MB (10^6 bytes). */
+const WIDE_REPEAT = 4_700;
+const WIDE_GOAL_MB = 500;
 
 interface WorkerResult {
   readonly ms: number;
@@ -169,11 +179,14 @@ async function worker(argv: readonly string[]): Promise<void> {
   const newUrl = flag(argv, '--new') ?? '';
   const started = process.hrtime.bigint();
   let result: Omit<WorkerResult, 'ms' | 'maxRssKb'>;
-  if (kind === 'engine') {
+  if (kind === 'engine' || kind === 'engine-wide') {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-reconcile-out-'));
     try {
-      const r = await reconcile({ engine, old: oldUrl, new: newUrl, outDir: out });
+      const strategy = (flag(argv, '--strategy') ?? 'auto') as ComparisonStrategy;
+      const r = await reconcile({ engine, old: oldUrl, new: newUrl, outDir: out, strategy });
       const t = r.report.tables[0];
+      // --wide: the report must hold every changed row's old and new text.
+      if (kind === 'engine-wide' && r.files.reduce((sum, f) => sum + fs.statSync(f).size, 0) < 2 * t.changed * 32 * WIDE_REPEAT) throw new Error('wide report is missing rows');
       result = { rows: t.oldRows + t.newRows, missingInNew: t.missingInNew, changed: t.changed, onlyInNew: t.onlyInNew };
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
@@ -189,9 +202,9 @@ async function worker(argv: readonly string[]): Promise<void> {
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
-async function runWorker(kind: 'engine' | 'stream', engine: EngineName, urls: { old: string; new: string }): Promise<WorkerResult> {
+async function runWorker(kind: 'engine' | 'engine-wide' | 'stream', engine: EngineName, urls: { old: string; new: string }, strategy?: ComparisonStrategy): Promise<WorkerResult> {
   const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-  const args = [path.join(ROOT, 'scripts', 'bench-reconcile.ts'), '--worker', kind, '--engine', engine, '--old', urls.old, '--new', urls.new];
+  const args = [path.join(ROOT, 'scripts', 'bench-reconcile.ts'), '--worker', kind, '--engine', engine, '--old', urls.old, '--new', urls.new, ...(strategy ? ['--strategy', strategy] : [])];
   return new Promise((resolve, reject) => {
     const child = spawn(tsx, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
@@ -208,6 +221,7 @@ async function runWorker(kind: 'engine' | 'stream', engine: EngineName, urls: { 
 
 interface Line {
   engine: string;
+  strategy: string;
   rows: number;
   diffs: string;
   engineRun: WorkerResult;
@@ -216,9 +230,10 @@ interface Line {
 
 function table(lines: readonly Line[]): string {
   const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-  const header = ['server', 'rows/side', 'differences found', 'engine s', 'engine rows/s', 'engine peak RSS MiB', 'full scan s', 'full scan rows/s', 'full scan peak RSS MiB', 'engine / scan'];
+  const header = ['server', 'strategy', 'rows/side', 'differences found', 'engine s', 'engine rows/s', 'engine peak RSS MiB', 'full scan s', 'full scan rows/s', 'full scan peak RSS MiB', 'engine / scan'];
   const rows = lines.map((l) => [
     l.engine,
+    l.strategy,
     fmt(l.rows),
     l.diffs,
     (l.engineRun.ms / 1000).toFixed(2),
@@ -230,17 +245,57 @@ function table(lines: readonly Line[]): string {
     `${(l.engineRun.ms / l.stream.ms).toFixed(2)}×`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => `| ${cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
-  return [line(header), `|${widths.map((w, i) => (i < 3 ? `-${'-'.repeat(w)}-` : `-${'-'.repeat(w)}:`)).join('|')}|`, ...rows.map(line)].join('\n');
+  const line = (cells: string[]): string => `| ${cells.map((c, i) => (i < 4 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  return [line(header), `|${widths.map((w, i) => (i < 4 ? `-${'-'.repeat(w)}-` : `-${'-'.repeat(w)}:`)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+async function loadWide(info: ServerInfo, n: number): Promise<{ old: string; new: string }> {
+  const dbs = { old: 'bench_wide_old', new: 'bench_wide_new' };
+  for (const side of ['old', 'new'] as const) {
+    await recreateDatabase(info, dbs[side]);
+    const tag = side === 'old' ? '' : 'n';
+    const sql =
+      info.engine === 'postgres'
+        ? ['CREATE TABLE wide (id int PRIMARY KEY, doc text)', `INSERT INTO wide SELECT g, repeat(md5('${tag}' || g), ${WIDE_REPEAT}) FROM generate_series(1, ${n}) g`]
+        : ['CREATE TABLE wide (id int PRIMARY KEY, doc longtext) ENGINE=InnoDB', `INSERT INTO wide SELECT seq, REPEAT(MD5(CONCAT('${tag}', seq)), ${WIDE_REPEAT}) FROM seq_1_to_${n}`];
+    await adminExec(info, sql, dbs[side]);
+  }
+  return { old: serverUrl(info, dbs.old), new: serverUrl(info, dbs.new) };
+}
+
+/** --wide: every row changed, default tuning; peak RSS per server against 500 MB. */
+async function wide(servers: readonly ServerInfo[], n: number): Promise<void> {
+  const results: string[] = [];
+  for (const info of servers) {
+    const t0 = Date.now();
+    log(`${info.version}: loading ${n.toLocaleString('en-US')} rows × 150 KB per side`);
+    const urls = await loadWide(info, n);
+    log(`${info.version}: loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s; measuring`);
+    const r = await runWorker('engine-wide', info.engine, urls);
+    if (r.changed !== n || r.missingInNew !== 0 || r.onlyInNew !== 0) throw new Error(`${info.version}: engine found ${JSON.stringify(r)}, expected ${n} changed`);
+    const mb = (r.maxRssKb * 1024) / 1e6;
+    results.push(
+      `| ${info.version.replace(/ \(.*\)$/, '')} | ${n.toLocaleString('en-US')} | ${(r.ms / 1000).toFixed(1)} | ${(r.maxRssKb / 1024).toFixed(0)} | ${mb.toFixed(0)} | ${mb < WIDE_GOAL_MB ? 'yes' : 'NO'} |`,
+    );
+  }
+  process.stdout.write(
+    `\nreconcile memory benchmark (${os.cpus().length} CPUs, servers on loopback; rows of ~150 KB, all changed, default tuning; goal: peak RSS < ${WIDE_GOAL_MB} MB)\n\n` +
+      `| server | rows/side | engine s | peak RSS MiB | peak RSS MB | < ${WIDE_GOAL_MB} MB |\n|---|---:|---:|---:|---:|---|\n${results.join('\n')}\n`,
+  );
 }
 
 async function main(argv: readonly string[]): Promise<void> {
-  const rowsArg = flag(argv, '--rows') ?? '1000000';
-  if (!/^\d+$/.test(rowsArg) || Number(rowsArg) < 10_000) throw new Error(`--rows must be an integer >= 10000, got "${rowsArg}"`);
+  const isWide = argv.includes('--wide');
+  const rowsArg = flag(argv, '--rows') ?? (isWide ? '10000' : '1000000');
+  const minRows = isWide ? 1 : 10_000;
+  if (!/^\d+$/.test(rowsArg) || Number(rowsArg) < minRows) throw new Error(`--rows must be an integer >= ${minRows}, got "${rowsArg}"`);
   const n = Number(rowsArg);
   const only = flag(argv, '--engine');
   if (only !== undefined && only !== 'postgres' && only !== 'mysql') throw new Error(`--engine must be postgres or mysql, got "${only}"`);
   const engines: EngineName[] = only ? [only] : ['postgres', 'mysql'];
+  const strategyArg = flag(argv, '--strategy');
+  if (strategyArg !== undefined && strategyArg !== 'checksum' && strategyArg !== 'stream') throw new Error(`--strategy must be checksum or stream, got "${strategyArg}"`);
+  const strategies: ComparisonStrategy[] = strategyArg ? [strategyArg] : ['checksum', 'stream'];
 
   log('starting servers');
   const servers: ServerInfo[] = [];
@@ -249,6 +304,10 @@ async function main(argv: readonly string[]): Promise<void> {
     for (const s of started) if (s.status === 'fulfilled') servers.push(s.value);
     for (const s of started) if (s.status === 'rejected') throw s.reason;
     log(servers.map((s) => `${s.version} on 127.0.0.1:${s.port}`).join(', '));
+    if (isWide) {
+      await wide(servers, n);
+      return;
+    }
 
     const lines: Line[] = [];
     for (const info of servers) {
@@ -258,17 +317,20 @@ async function main(argv: readonly string[]): Promise<void> {
         const urls = info.engine === 'postgres' ? await loadPostgres(info, `bench_${size}`, size) : await loadMariadb(info, `bench_${size}`, size);
         log(`${info.version}: loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s; measuring`);
         const stream = await runWorker('stream', info.engine, urls);
-        const engineRun = await runWorker('engine', info.engine, urls);
-        const exp = expected(size);
-        const got = { missingInNew: engineRun.missingInNew, changed: engineRun.changed, onlyInNew: engineRun.onlyInNew };
-        if (JSON.stringify(got) !== JSON.stringify(exp)) throw new Error(`${info.version} ${size} rows: engine found ${JSON.stringify(got)}, expected ${JSON.stringify(exp)}`);
-        lines.push({
-          engine: info.version.replace(/ \(.*\)$/, ''),
-          rows: size,
-          diffs: `${exp.missingInNew} / ${exp.changed} / ${exp.onlyInNew}`,
-          engineRun,
-          stream,
-        });
+        for (const strategy of strategies) {
+          const engineRun = await runWorker('engine', info.engine, urls, strategy);
+          const exp = expected(size);
+          const got = { missingInNew: engineRun.missingInNew, changed: engineRun.changed, onlyInNew: engineRun.onlyInNew };
+          if (JSON.stringify(got) !== JSON.stringify(exp)) throw new Error(`${info.version} ${size} rows, ${strategy}: engine found ${JSON.stringify(got)}, expected ${JSON.stringify(exp)}`);
+          lines.push({
+            engine: info.version.replace(/ \(.*\)$/, ''),
+            strategy,
+            rows: size,
+            diffs: `${exp.missingInNew} / ${exp.changed} / ${exp.onlyInNew}`,
+            engineRun,
+            stream,
+          });
+        }
       }
     }
     process.stdout.write(

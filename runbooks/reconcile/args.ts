@@ -1,12 +1,12 @@
 /**
  * Command-line arguments of `npm run reconcile`:
  *   --engine <postgres|mysql> --old <url> --new <url> --out <dir>
- *   [--base <url>] [--tables a,b] [--schema s] [--quiet] [--chunk-size N]
+ *   [--base <url>] [--tables a,b] [--schema s] [--quiet] [--chunk-size N] [--strategy checksum|stream|auto]
  * Both `--flag value` and `--flag=value` are accepted. Every mistake is a UsageError
  * naming the flag and the value.
  */
-import { ENGINES, ReconcileError, parseConnectionUrl } from '../../lib/reconcile/engine';
-import type { EngineName } from '../../lib/reconcile/engine';
+import { ENGINES, ReconcileError, STRATEGIES, parseConnectionUrl } from '../../lib/reconcile/engine';
+import type { ComparisonStrategy, EngineName } from '../../lib/reconcile/engine';
 
 export class UsageError extends ReconcileError {
   constructor(message: string) {
@@ -26,11 +26,12 @@ export interface CliOptions {
   readonly schema?: string;
   readonly quiet: boolean;
   readonly chunkSize?: number;
+  readonly strategy?: ComparisonStrategy;
 }
 
 export type ParsedArgs = { readonly kind: 'run'; readonly options: CliOptions } | { readonly kind: 'help' };
 
-export const USAGE = `usage: npm run --silent reconcile -- --engine <postgres|mysql> --old <url> --new <url> --out <dir> [--base <url>] [--tables a,b] [--schema s] [--quiet] [--chunk-size N]
+export const USAGE = `usage: npm run --silent reconcile -- --engine <postgres|mysql> --old <url> --new <url> --out <dir> [--base <url>] [--tables a,b] [--schema s] [--quiet] [--chunk-size N] [--strategy checksum|stream|auto]
 
   --engine      postgres or mysql (MySQL 8.0+ / MariaDB 10.2+)
   --old         URL of the restored old primary, e.g. postgres://user:pw@host:5432/db?sslmode=verify-full&sslrootcert=ca.pem
@@ -42,10 +43,12 @@ export const USAGE = `usage: npm run --silent reconcile -- --engine <postgres|my
   --schema      PostgreSQL schema (default public); with mysql the URL's database is the schema
   --quiet       no progress on stderr
   --chunk-size  keys per top-level range (default 10000)
+  --strategy    checksum (range checksums, rows fetched only where they differ), stream (every
+                row fetched from both sides and compared here) or auto (default: checksum)
 
 exit code: 0 no differences, 1 differences (or tables not compared), 2 error`;
 
-const VALUE_FLAGS = ['--engine', '--old', '--new', '--base', '--out', '--tables', '--schema', '--chunk-size'] as const;
+const VALUE_FLAGS = ['--engine', '--old', '--new', '--base', '--out', '--tables', '--schema', '--chunk-size', '--strategy'] as const;
 type ValueFlag = (typeof VALUE_FLAGS)[number];
 
 function isValueFlag(flag: string): flag is ValueFlag {
@@ -123,6 +126,12 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
   }
 
+  const strategyValue = values.get('--strategy');
+  if (strategyValue !== undefined && !STRATEGIES.includes(strategyValue as ComparisonStrategy)) {
+    throw new UsageError(`--strategy must be one of ${STRATEGIES.join(', ')}, got "${strategyValue}"`);
+  }
+  const strategy = strategyValue as ComparisonStrategy | undefined;
+
   return {
     kind: 'run',
     options: {
@@ -135,6 +144,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       ...(tables ? { tables } : {}),
       ...(schema !== undefined ? { schema } : {}),
       ...(chunkSize !== undefined ? { chunkSize } : {}),
+      ...(strategy !== undefined ? { strategy } : {}),
     },
   };
 }

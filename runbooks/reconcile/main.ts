@@ -57,6 +57,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       ...(o.tables ? { tables: o.tables } : {}),
       ...(o.schema !== undefined ? { schema: o.schema } : {}),
       ...(o.chunkSize !== undefined ? { tuning: { chunkSize: o.chunkSize } } : {}),
+      ...(o.strategy !== undefined ? { strategy: o.strategy } : {}),
       ...(progress ? { onProgress: (e) => progress.update(e) } : {}),
     });
     if (progress) io.stderr(finalLine(result, progress.elapsedSeconds(), path.resolve(o.out)));

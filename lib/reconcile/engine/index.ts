@@ -13,8 +13,9 @@ export type { KeyOrder } from './compare';
 export { mergeRows, fromArray, KeyOrderError } from './merge';
 export { encodeDiffLine, toDiffRecord, toReportValue } from './values';
 export type { Diff, Row, RowShape, ValueKind } from './values';
-export { DEFAULT_TUNING, ENGINES } from './types';
+export { AUTO_STRATEGY, DEFAULT_TUNING, ENGINES, STRATEGIES } from './types';
 export type {
+  ComparisonStrategy,
   ConnectionSpec,
   DiffKind,
   DiffRecord,

@@ -13,8 +13,8 @@ import { renderSummary } from './summary';
 import { compareTable } from './table-compare';
 import { BaseClassifier, emptyClassCounts, planBaseTable } from './three-way';
 import type { TableCounts } from './table-compare';
-import type { ClassCounts, ConnectionSpec, EngineName, ReconcileOptions, ReconcileReport, ReconcileResult, SchemaDrift, SideName, TableReport, Tuning } from './types';
-import { DEFAULT_TUNING, DIFF_CLASSES, ENGINES } from './types';
+import type { ClassCounts, ComparisonStrategy, ConnectionSpec, EngineName, ReconcileOptions, ReconcileReport, ReconcileResult, SchemaDrift, SideName, TableReport, Tuning } from './types';
+import { AUTO_STRATEGY, DEFAULT_TUNING, DIFF_CLASSES, ENGINES, STRATEGIES } from './types';
 import { describeTarget, parseConnectionUrl } from './url';
 import type { Diff, RowShape } from './values';
 import { toDiffRecord } from './values';
@@ -140,6 +140,8 @@ interface RunSettings {
   /** PostgreSQL schema; '' for MySQL (the URL's database). */
   readonly schema: string;
   readonly tuning: Tuning;
+  /** Resolved per engine (never auto). */
+  readonly strategy: Exclude<ComparisonStrategy, 'auto'>;
   readonly oldSpec: ConnectionSpec;
   readonly newSpec: ConnectionSpec;
   readonly baseSpec: ConnectionSpec | undefined;
@@ -171,12 +173,15 @@ function resolveSettings(options: ReconcileOptions): RunSettings {
   const schema = engine === 'postgres' ? options.schema ?? 'public' : '';
   if (engine === 'postgres' && schema === '') throw new ReconcileError('--schema must not be empty');
   const tuning = resolveTuning(options.tuning);
+  const requested = options.strategy ?? 'auto';
+  if (!STRATEGIES.includes(requested)) throw new ReconcileError(`--strategy must be one of ${STRATEGIES.join(', ')}, got "${String(requested)}"`);
+  const strategy = requested === 'auto' ? AUTO_STRATEGY[engine] : requested;
   const env = options.env ?? {};
   const oldSpec = resolveSpec(engine, options.old, 'old', env);
   const newSpec = resolveSpec(engine, options.new, 'new', env);
   const baseSpec = options.base !== undefined ? resolveSpec(engine, options.base, 'base', env) : undefined;
   if (options.tables !== undefined && options.tables.length === 0) throw new ReconcileError('--tables must name at least one table');
-  return { engine, schema, tuning, oldSpec, newSpec, baseSpec };
+  return { engine, schema, tuning, strategy, oldSpec, newSpec, baseSpec };
 }
 
 /** Step 2: the tables of both sides (and the base), limited to --tables. */
@@ -270,6 +275,7 @@ async function compareOneTable(
   plan: Exclude<TablePlan, { mode: 'skip' }>,
   writer: ReportWriter,
   tuning: Tuning,
+  strategy: Exclude<ComparisonStrategy, 'auto'>,
   progress: Progress,
 ): Promise<TableReport> {
   const { oldSide, newSide, baseSide } = sides;
@@ -303,7 +309,7 @@ async function compareOneTable(
   try {
     counts =
       plan.mode === 'keyed'
-        ? await compareTable({ oldSide, newSide, table: oldT, newTable: plan.new, tuning, emit, onRows })
+        ? await compareTable({ oldSide, newSide, table: oldT, newTable: plan.new, tuning, strategy, emit, onRows })
         : await compareMultiset({ oldSide, newSide, oldTable: oldT, newTable: plan.new, tuning, emit, onRows });
     await classifier?.flush();
   } catch (err) {
@@ -372,7 +378,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
       tables.push(
         plan.mode === 'skip'
           ? await skippedTable(sides, name, found.old.get(name), found.new.get(name), plan.reason)
-          : await compareOneTable(sides, found, name, plan, writer, settings.tuning, progress),
+          : await compareOneTable(sides, found, name, plan, writer, settings.tuning, settings.strategy, progress),
       );
     }
     const context = summaryContext(sides, settings);

@@ -132,7 +132,7 @@ export interface Side {
    * keys at positions step, 2·step, … before it, which cut the chunk into sub-ranges.
    */
   chunkBoundaries(table: TableMeta, lower: KeyBound | null, chunkSize: number, step: number): Promise<ChunkBoundaries>;
-  /** Keys at row numbers step, 2·step, … (< count) of the range, in key order. */
+  /** Keys at row numbers step, 2·step, … (< count) of the range, in key order; only those that exist (so it also probes whether a range has at least `step` rows). */
   splitBoundaries(table: TableMeta, range: KeyRange, step: number, count: number): Promise<KeyBound[]>;
   /** Checksums of the sub-ranges (lower, b0], (b0, b1], …, (bn-1, upper] of `range`. */
   checksums(table: TableMeta, range: KeyRange, bounds: readonly KeyBound[]): Promise<Checksum[]>;

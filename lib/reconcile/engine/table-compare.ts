@@ -17,13 +17,20 @@
  * start from a sample of the table and rise with every fetch that returns wider rows,
  * and a differing range with more rows than that is split further before it is fetched.
  * Differences are written in range order.
+ *
+ * Strategy `stream` skips the checksums: the old side is cut into chunks of at most
+ * min(chunkSize, byte budget in rows) keys, and each chunk's rows are fetched from both
+ * sides (one query each, merge order) and merged in Node. Before the fetch, a keys-only
+ * probe checks that the new side holds no more rows in the chunk than the budget; if it
+ * does (rows inserted between old keys, or past the old maximum), that chunk is settled
+ * by checksums as above, which split it to fit.
  */
 import type { KeyOrder } from './compare';
 import { compareKeys } from './compare';
 import { fromArray, mergeRows } from './merge';
 import type { Checksum, KeyBound, KeyRange, Side, TableMeta } from './side';
 import { EMPTY_CHECKSUM, rowBytes, sameChecksum } from './side';
-import type { Tuning } from './types';
+import type { ComparisonStrategy, Tuning } from './types';
 import type { Diff, Row } from './values';
 
 export interface TableCounts {
@@ -42,6 +49,8 @@ export interface CompareContext {
   /** The table as the new side sees it (same key and shared columns; types may differ). Default: `table`. */
   readonly newTable?: TableMeta;
   readonly tuning: Tuning;
+  /** Default checksum. */
+  readonly strategy?: Exclude<ComparisonStrategy, 'auto'>;
   /** Receives every difference, in order; may apply back-pressure. */
   readonly emit: (diff: Diff) => Promise<void>;
   /** Rows of both sides covered so far in this table. */
@@ -89,6 +98,7 @@ class TableComparer {
     const { oldSide, newSide, table, tuning } = this.ctx;
     const sampled = await Promise.all([oldSide.sampleRowBytes(table), newSide.sampleRowBytes(this.newTable)]);
     this.bytesPerRow = Math.max(1, ...sampled);
+    if (this.ctx.strategy === 'stream') return this.runStream();
     // Each chunk comes pre-cut into sub-ranges of about leafRows keys, so one grouped
     // checksum per side both settles identical chunks and pinpoints differing parts.
     const parts = Math.min(tuning.maxSplit, Math.max(1, Math.ceil(tuning.chunkSize / tuning.leafRows)));
@@ -104,6 +114,40 @@ class TableComparer {
       if (upper === null) return this.counts;
       lower = upper;
     }
+  }
+
+  /** Strategy stream: every chunk fetched from both sides and merged, no checksums. */
+  private async runStream(): Promise<TableCounts> {
+    const { oldSide, table, tuning } = this.ctx;
+    let lower: KeyBound | null = null;
+    for (;;) {
+      const size = Math.max(1, Math.min(tuning.chunkSize, this.rowBudget()));
+      const { upper } = await oldSide.chunkBoundaries(table, lower, size, size);
+      await this.streamChunk({ lower, upper }, this.rowBudget());
+      if (upper === null) return this.counts;
+      lower = upper;
+    }
+  }
+
+  /** The old side has at most `budget` rows in `range` (the byte budget in rows); the new side is probed before the fetch. */
+  private async streamChunk(range: KeyRange, budget: number): Promise<void> {
+    const { oldSide, newSide, table } = this.ctx;
+    // A key at row number budget + 1 exists only if the new side has more rows than the budget.
+    const over = await newSide.splitBoundaries(this.newTable, range, budget + 1, budget + 2);
+    if (over.length > 0) {
+      const [[co], [cn]] = await Promise.all([oldSide.checksums(table, range, []), newSide.checksums(this.newTable, range, [])]);
+      this.counts.oldRows += co.count;
+      this.counts.newRows += cn.count;
+      await this.compareRange(range, co, cn);
+      return;
+    }
+    const [oldRows, newRows] = await Promise.all([oldSide.fetchBuckets(table, range, [], [0]), newSide.fetchBuckets(this.newTable, range, [], [0])]);
+    this.counts.oldRows += oldRows.length;
+    this.counts.newRows += newRows.length;
+    this.observe(oldRows);
+    this.observe(newRows);
+    for await (const diff of mergeRows(fromArray(oldRows), fromArray(newRows), this.compareRows)) await this.emit(diff);
+    this.ctx.onRows(oldRows.length + newRows.length);
   }
 
   private async compareRange(range: KeyRange, co: Checksum, cn: Checksum): Promise<void> {

@@ -139,12 +139,30 @@ export interface Tuning {
    * Two sides fetch at once, and a changed row is held as fetched text, as its JSON line
    * and as the bytes written; V8 frees large strings only in a full collection, so the
    * peak RSS is several times the budget: with the default 32 MiB, 10,000 rows × 150 KB
-   * all changed peak at about 0.4 GB (test/integration/reconcile-memory.test.ts).
+   * all changed peak at about 0.4 GB (npm run bench:reconcile -- --wide).
    */
   readonly fetchBytes: number;
 }
 
 export const DEFAULT_TUNING: Tuning = { chunkSize: 10_000, leafRows: 64, maxSplit: 256, fetchSize: 2_000, fetchBytes: 32 * 1024 * 1024 };
+
+/**
+ * How key-ordered tables are compared:
+ * - checksum: one grouped checksum query per side per range; rows are fetched only for
+ *   differing sub-ranges (least network; the servers hash every row);
+ * - stream: no checksums; every range's rows are fetched from both sides (within the
+ *   byte budget) and compared in Node (the same path as a differing range's fetch);
+ * - auto: per engine, from the benchmark (README Benchmarks): checksum on both. Measured
+ *   at 1M rows/side on loopback, stream took 2.7× (PostgreSQL) and 5.1× (MariaDB) the
+ *   full-scan time against 0.9× and 1.4× for checksum: decoding and merging every row
+ *   in Node costs more than the servers' hashing, even with no network in between.
+ */
+export type ComparisonStrategy = 'checksum' | 'stream' | 'auto';
+
+export const STRATEGIES: readonly ComparisonStrategy[] = ['checksum', 'stream', 'auto'];
+
+/** What `auto` resolves to per engine. */
+export const AUTO_STRATEGY: Record<EngineName, Exclude<ComparisonStrategy, 'auto'>> = { postgres: 'checksum', mysql: 'checksum' };
 
 export interface ReconcileOptions {
   readonly engine: EngineName;
@@ -165,6 +183,8 @@ export interface ReconcileOptions {
   /** PostgreSQL schema (default `public`); not allowed for MySQL (the URL's database is the schema). */
   readonly schema?: string;
   readonly tuning?: Partial<Tuning>;
+  /** Comparison strategy of key-ordered tables (default auto). */
+  readonly strategy?: ComparisonStrategy;
   /** Called after every compared range; throttle in the caller. */
   readonly onProgress?: (event: ProgressEvent) => void;
   /** Environment used for password fallbacks (RECONCILE_OLD_PASSWORD / RECONCILE_NEW_PASSWORD / RECONCILE_BASE_PASSWORD). */

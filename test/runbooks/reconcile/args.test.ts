@@ -12,7 +12,7 @@ describe('parseArgs', () => {
   });
 
   it('parses the optional flags, in --flag=value form too', () => {
-    expect(parseArgs([...PG, '--tables=orders, order_items,orders', '--schema', 'shop', '--quiet', '--chunk-size', '500'])).toEqual({
+    expect(parseArgs([...PG, '--tables=orders, order_items,orders', '--schema', 'shop', '--quiet', '--chunk-size', '500', '--strategy', 'stream'])).toEqual({
       kind: 'run',
       options: {
         engine: 'postgres',
@@ -23,6 +23,7 @@ describe('parseArgs', () => {
         tables: ['orders', 'order_items'],
         schema: 'shop',
         chunkSize: 500,
+        strategy: 'stream',
       },
     });
     expect(parseArgs(['--engine=mysql', '--old=mysql://u@h/a', '--new=mysql://u@h/b', '--out=o'])).toMatchObject({ kind: 'run', options: { engine: 'mysql', out: 'o' } });
@@ -58,6 +59,7 @@ describe('parseArgs', () => {
     [[...MY, '--schema', 'shop'], '--schema "shop" is not supported with --engine mysql'],
     [[...PG, '--chunk-size', '0'], '--chunk-size must be a positive integer, got "0"'],
     [[...PG, '--chunk-size', '1e3'], '--chunk-size must be a positive integer, got "1e3"'],
+    [[...PG, '--strategy', 'fast'], '--strategy must be one of checksum, stream, auto, got "fast"'],
     [['--engine', 'postgres', '--old', 'mysql://u@h/a', '--new', 'postgres://u@h/b', '--out', 'o'], '--old: URL scheme mysql:// does not match --engine postgres'],
     [['--engine', 'mysql', '--old', 'mysql://u@h/a', '--new', 'mysql://u@h', '--out', 'o'], '--new: URL must name exactly one database'],
     [['--engine', 'postgres', '--old', 'postgres://u@h/a?sslmode=bogus', '--new', 'postgres://u@h/b', '--out', 'o'], '--old: unsupported sslmode "bogus"'],
