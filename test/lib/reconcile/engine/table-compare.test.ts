@@ -202,11 +202,11 @@ describe('compareTable, strategy stream', () => {
 
   it('keeps every fetch within the byte budget when the new side has many rows between two old keys', async () => {
     const wide = (i: number): string => `v${i}`.padEnd(1000, 'x');
-    // Old: every 100th key; new: every key (9,900 rows inserted between old keys).
-    const oldRows = numbered(1, 10_000, wide).filter((r) => Number(r.key[0]) % 100 === 0);
-    const newRows = numbered(1, 10_000, wide);
+    // Old: every 100th key; new: every key (1,980 rows inserted between old keys, 99 between two).
+    const oldRows = numbered(1, 2_000, wide).filter((r) => Number(r.key[0]) % 100 === 0);
+    const newRows = numbered(1, 2_000, wide);
     const r = await run(oldRows, newRows, { chunkSize: 1000, leafRows: 64, maxSplit: 16, fetchSize: 2000, fetchBytes: 20_000 }, intOrder, ['integer'], 'stream');
-    expect(r.counts).toEqual({ oldRows: 100, newRows: 10_000, missingInNew: 0, changed: 0, onlyInNew: 9_900 });
+    expect(r.counts).toEqual({ oldRows: 20, newRows: 2_000, missingInNew: 0, changed: 0, onlyInNew: 1_980 });
     // ~1 KB rows, 20 KB per fetch: at most 19 rows at once on either side.
     expect(Math.max(r.oldSide.maxFetched, r.newSide.maxFetched)).toBeLessThanOrEqual(19);
   });
