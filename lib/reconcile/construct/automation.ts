@@ -16,7 +16,7 @@ import type { ComparisonTask } from './comparison-task';
 import type { ReconcileNetwork } from './network';
 import type { RestoreAndReconcileProps } from './props';
 import { describeTemporary, type RestoreAndReconcileFunctions } from './runbook-functions';
-import { grantTopicKey, publishStatement, type TemporaryArns } from './shared';
+import { grantTopicKey, managedSecretStatements, publishStatement, type TemporaryArns } from './shared';
 
 export interface RunbookDocument {
   readonly role: iam.Role;
@@ -69,27 +69,7 @@ export function runbookDocument(scope: Construct, options: RunbookDocumentOption
       }),
       new iam.PolicyStatement({ sid: 'TagTemporaryResources', actions: ['rds:AddTagsToResource'], resources: [...arns.clusters, ...arns.instances] }),
       new iam.PolicyStatement({ sid: 'ManageTemporaryPassword', actions: ['rds:ModifyDBCluster'], resources: arns.clusters }),
-      // RDS creates the managed master secret on the caller's behalf.
-      new iam.PolicyStatement({
-        sid: 'CreateManagedSecret',
-        actions: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource', 'secretsmanager:RotateSecret', 'secretsmanager:DescribeSecret'],
-        resources: [arns.managedSecret],
-      }),
-      new iam.PolicyStatement({
-        sid: 'UseTheDataKeyThroughRdsAndSecretsManager',
-        actions: ['kms:DescribeKey', 'kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [props.dataKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': [`rds.${region}.amazonaws.com`, `secretsmanager.${region}.amazonaws.com`] } },
-      }),
-      new iam.PolicyStatement({
-        sid: 'GrantTheDataKeyToRdsAndSecretsManager',
-        actions: ['kms:CreateGrant'],
-        resources: [props.dataKey.keyArn],
-        conditions: {
-          StringEquals: { 'kms:ViaService': [`rds.${region}.amazonaws.com`, `secretsmanager.${region}.amazonaws.com`] },
-          Bool: { 'kms:GrantIsForAWSResource': 'true' },
-        },
-      }),
+      ...managedSecretStatements(arns, props.dataKey.keyArn, region),
       new iam.PolicyStatement({
         sid: 'RunComparisonTask',
         actions: ['ecs:RunTask'],

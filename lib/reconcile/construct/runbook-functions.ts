@@ -18,7 +18,7 @@ import { ENV_CONFIG, type CloneSettings, type RuntimeConfig } from '../runtime/c
 import { ENV_TASK_LOG_GROUP } from '../runtime/handlers/environment';
 import { FAILOVER_SNAPSHOT_PREFIX, subnetGroupName, temporaryName } from '../runtime/names';
 import type { RestoreAndReconcileProps } from './props';
-import { grantTopicKey, publishStatement, REPORTS, type TemporaryArns } from './shared';
+import { grantTopicKey, managedSecretStatements, publishStatement, REPORTS, type TemporaryArns } from './shared';
 
 const RUNTIME_DIR = path.join(__dirname, '..', 'runtime', 'handlers');
 
@@ -204,7 +204,6 @@ export function runbookFunctions(scope: Construct, options: RunbookFunctionsOpti
 /** RestoreDBClusterToPointInTime from this Region's member to the clone/base names only, then their secret and instance. */
 function cloneStatements(props: RestoreAndReconcileProps, region: string, arns: TemporaryArns, localMemberArns: readonly string[]): iam.PolicyStatement[] {
   const app = props.appName;
-  const via = [`rds.${region}.amazonaws.com`, `secretsmanager.${region}.amazonaws.com`];
   return [
     new iam.PolicyStatement({ sid: 'DescribeNewPrimaryAndClones', actions: ['rds:DescribeDBClusters'], resources: [...localMemberArns, ...arns.cloneClusters] }),
     new iam.PolicyStatement({ sid: 'DescribeCloneInstances', actions: ['rds:DescribeDBInstances'], resources: arns.cloneInstances }),
@@ -225,25 +224,8 @@ function cloneStatements(props: RestoreAndReconcileProps, region: string, arns: 
     }),
     new iam.PolicyStatement({ sid: 'TagClones', actions: ['rds:AddTagsToResource'], resources: [...arns.cloneClusters, ...arns.cloneInstances] }),
     new iam.PolicyStatement({ sid: 'ManageClonePassword', actions: ['rds:ModifyDBCluster'], resources: arns.cloneClusters }),
-    // RDS creates the managed master secret on the caller's behalf.
-    new iam.PolicyStatement({
-      sid: 'CreateManagedSecret',
-      actions: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource', 'secretsmanager:RotateSecret', 'secretsmanager:DescribeSecret'],
-      resources: [arns.managedSecret],
-    }),
     // The member (hence its clone) and the managed secrets use the Region's data key.
-    new iam.PolicyStatement({
-      sid: 'UseTheDataKeyThroughRdsAndSecretsManager',
-      actions: ['kms:DescribeKey', 'kms:Decrypt', 'kms:GenerateDataKey'],
-      resources: [props.dataKey.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': via } },
-    }),
-    new iam.PolicyStatement({
-      sid: 'GrantTheDataKeyToRdsAndSecretsManager',
-      actions: ['kms:CreateGrant'],
-      resources: [props.dataKey.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': via }, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
-    }),
+    ...managedSecretStatements(arns, props.dataKey.keyArn, region),
   ];
 }
 

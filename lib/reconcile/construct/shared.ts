@@ -70,3 +70,30 @@ export function grantTopicKey(role: iam.IRole, topic: sns.ITopic, region: string
 export function pascal(name: string): string {
   return name.charAt(0).toUpperCase() + name.slice(1);
 }
+
+/**
+ * What a caller needs to switch a temporary cluster to an RDS-managed master secret: RDS creates the
+ * secret (`rds!cluster-*`) on the caller's behalf and encrypts it, and the cluster, with the Region's data key.
+ */
+export function managedSecretStatements(arns: TemporaryArns, dataKeyArn: string, region: string): iam.PolicyStatement[] {
+  const via = [`rds.${region}.amazonaws.com`, `secretsmanager.${region}.amazonaws.com`];
+  return [
+    new iam.PolicyStatement({
+      sid: 'CreateManagedSecret',
+      actions: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource', 'secretsmanager:RotateSecret', 'secretsmanager:DescribeSecret'],
+      resources: [arns.managedSecret],
+    }),
+    new iam.PolicyStatement({
+      sid: 'UseTheDataKeyThroughRdsAndSecretsManager',
+      actions: ['kms:DescribeKey', 'kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: [dataKeyArn],
+      conditions: { StringEquals: { 'kms:ViaService': via } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'GrantTheDataKeyToRdsAndSecretsManager',
+      actions: ['kms:CreateGrant'],
+      resources: [dataKeyArn],
+      conditions: { StringEquals: { 'kms:ViaService': via }, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+    }),
+  ];
+}
