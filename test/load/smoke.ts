@@ -1,6 +1,7 @@
 /**
  * `npm run test:load`: the smoke profile of load/store.yml against a fake store on 127.0.0.1 that
- * this script starts (never any other address), bounded to 500 requests and 90 s per run.
+ * this script starts (never any other address), bounded to 500 requests and 90 s per run; the five
+ * runs go together (each with its own store), so Artillery's start-up overlaps.
  *  1. healthy store: every journey runs (browse, add to cart, checkout to the order page) and
  *     the ensure thresholds pass (exit 0);
  *  2. checkout fails with 500: the error-rate condition fails the run (non-zero exit);
@@ -48,8 +49,15 @@ async function main(): Promise<void> {
     'add to cart': ['GET /catalog', 'GET /catalog/<id>', 'POST /cart', 'GET /cart'],
     'checkout and read the order': ['POST /cart', 'GET /cart', 'GET /checkout', 'POST /checkout', 'POST /checkout/delivery', 'POST /checkout/payment'],
   };
-  for (const journey of JOURNEYS) {
-    const healthy = await smoke('healthy', journey);
+  // The five runs are independent (each has its own store on its own port): run them together, so
+  // Artillery's start-up (most of each run's time) overlaps; the checks then read them in order.
+  const [healthyRuns, failing, slow] = await Promise.all([
+    Promise.all(JOURNEYS.map((journey) => smoke('healthy', journey))),
+    smoke('failing-checkout', 'checkout and read the order'),
+    smoke('slow', 'browse catalog'),
+  ]);
+  for (const [index, journey] of JOURNEYS.entries()) {
+    const healthy = healthyRuns[index]!;
     check(healthy.code === 0, `healthy store, "${journey}": the smoke profile passes its ensure checks (exit ${healthy.code})`, healthy.output);
     for (const route of routes[journey]) {
       check((healthy.hits.get(route) ?? 0) > 0, `"${journey}" reached ${route}`, healthy.output);
@@ -59,11 +67,9 @@ async function main(): Promise<void> {
     check(healthy.total <= MAX_REQUESTS && /vusers\.failed: \.+ 0\n/.test(healthy.output), `bounded (${healthy.total} requests), no journey failed`, healthy.output);
   }
 
-  const failing = await smoke('failing-checkout', 'checkout and read the order');
   check(failing.code !== 0 && failing.code !== 124, `checkout answering 500: the run fails (exit ${failing.code})`, failing.output);
   check(/fail: vusers\.failed/.test(failing.output), 'it fails on the error-rate condition', failing.output);
 
-  const slow = await smoke('slow', 'browse catalog');
   check(slow.code !== 0 && slow.code !== 124, `every page taking 2 s: the run fails (exit ${slow.code})`, slow.output);
   check(/fail: http\.response_time\.p95/.test(slow.output), 'it fails on the p95 threshold', slow.output);
 }
