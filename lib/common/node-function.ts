@@ -1,8 +1,9 @@
-import type { Duration } from 'aws-cdk-lib';
+import { RemovalPolicy, type Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { bundle } from './bundle';
 
@@ -53,4 +54,30 @@ export function platformFunction(scope: Construct, id: string, props: PlatformFu
       : {}),
     environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
   });
+}
+
+export interface FunctionLogsAndRoleProps {
+  /** The key the log group is encrypted with. */
+  readonly logKey: kms.IKey;
+  readonly logRetentionDays: number;
+  /** What the function does, as the role's description. */
+  readonly roleDescription: string;
+}
+
+/**
+ * The log group (encrypted, with a retention, kept on update and delete) and the bare Lambda role a
+ * platform function starts from, as `Logs` and `Role` in `scope` (the ids every caller had before,
+ * so no logical id changes). The caller grants the role exactly what the function uses.
+ */
+export function functionLogsAndRole(scope: Construct, props: FunctionLogsAndRoleProps): { readonly logGroup: logs.LogGroup; readonly role: iam.Role } {
+  const logGroup = new logs.LogGroup(scope, 'Logs', {
+    encryptionKey: props.logKey,
+    retention: props.logRetentionDays as logs.RetentionDays,
+    removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+  });
+  const role = new iam.Role(scope, 'Role', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: props.roleDescription,
+  });
+  return { logGroup, role };
 }

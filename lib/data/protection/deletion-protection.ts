@@ -1,11 +1,11 @@
 import * as path from 'path';
-import { ArnFormat, CfnResource, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnResource, CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, type IConstruct } from 'constructs';
-import { platformFunction } from '../../common/node-function';
+import { functionLogsAndRole, platformFunction } from '../../common/node-function';
 import type { ProtectionProperties } from './runtime/protection';
 
 /** A resource to protect: its name for the API, and the construct that creates it. */
@@ -58,14 +58,10 @@ export class DeletionProtection extends Construct {
       throw new Error(`${this.node.path}: nothing to protect`);
     }
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      encryptionKey: props.logKey,
-      retention: props.logRetentionDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
-    });
-    const role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Turns deletion protection on at the end of stack creation, off only while that creation rolls back',
+    const { logGroup, role } = functionLogsAndRole(this, {
+      logKey: props.logKey,
+      logRetentionDays: props.logRetentionDays,
+      roleDescription: 'Turns deletion protection on at the end of stack creation, off only while that creation rolls back',
     });
     for (const statement of this.statements(props, logGroup)) {
       role.addToPrincipalPolicy(statement);

@@ -1,11 +1,10 @@
 import * as path from 'path';
-import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { platformFunction } from '../../common/node-function';
+import { functionLogsAndRole, platformFunction } from '../../common/node-function';
 import type { ArcClusterEndpoint } from '../../topology/topology';
 import type { InitialStateProperties } from './runtime/initial-state';
 
@@ -31,14 +30,10 @@ export class InitialRoutingState extends Construct {
 
   constructor(scope: Construct, id: string, props: InitialRoutingStateProps) {
     super(scope, id);
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      encryptionKey: props.logKey,
-      retention: props.logRetentionDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
-    });
-    const role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Sets the Region\'s routing control once, at stack creation',
+    const { logGroup, role } = functionLogsAndRole(this, {
+      logKey: props.logKey,
+      logRetentionDays: props.logRetentionDays,
+      roleDescription: 'Sets the Region\'s routing control once, at stack creation',
     });
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'SetAndReadThisRegionsControl',

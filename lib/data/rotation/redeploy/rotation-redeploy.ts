@@ -1,15 +1,14 @@
 import * as path from 'path';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { platformFunction } from '../../../common/node-function';
+import { functionLogsAndRole, platformFunction } from '../../../common/node-function';
 
 /** Where each Region publishes its cluster and services for the redeploy (JSON, see runtime/redeploy.ts). */
 export function redeployTargetsParameterName(appName: string): string {
@@ -43,14 +42,10 @@ export class RotationRedeploy extends Construct {
     const stack = Stack.of(this);
     const parameterName = redeployTargetsParameterName(props.appName);
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      encryptionKey: props.logKey,
-      retention: props.logRetentionDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
-    });
-    const role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Redeploys the services of every Region after a master secret rotation',
+    const { logGroup, role } = functionLogsAndRole(this, {
+      logKey: props.logKey,
+      logRetentionDays: props.logRetentionDays,
+      roleDescription: 'Redeploys the services of every Region after a master secret rotation',
     });
     const policy = new iam.Policy(this, 'Policy', {
       roles: [role],
