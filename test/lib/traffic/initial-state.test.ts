@@ -7,7 +7,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ARC_ENDPOINT_DEADLINES } from '../../../lib/common/aws-client';
 import { createArcClientFactory } from '../../../lib/runbooks/runtime/arc';
-import { sendResponse } from '../../../lib/traffic/initial-state/runtime/cfn-response';
+import { sendResponse } from '../../../lib/common/runtime/cfn-response';
 import { applyInitialState, type CustomResourceEvent } from '../../../lib/traffic/initial-state/runtime/initial-state';
 import { ARC_ENDPOINT_REGIONS, FakeArcCluster } from '../../drill/fake-arc';
 import { platformTemplates } from '../../helpers/assemblies';

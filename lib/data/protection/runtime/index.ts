@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { deadlineClientConfig, type CallDeadlines } from '../../../common/aws-client';
-import { sendResponse } from '../../../traffic/initial-state/runtime/cfn-response';
+import { sendResponse } from '../../../common/runtime/cfn-response';
 import { applyProtection, type ProtectionEvent } from './protection';
 
 /** Control-plane calls at deploy time: a few seconds per attempt, three attempts. */

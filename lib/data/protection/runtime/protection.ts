@@ -2,6 +2,7 @@ import { DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/clien
 import { DescribeTableCommand, UpdateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ModifyLoadBalancerAttributesCommand, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ModifyDBClusterCommand, ModifyGlobalClusterCommand, type RDSClient } from '@aws-sdk/client-rds';
+import type { CustomResourceEvent, CustomResourceOutcome } from '../../../common/runtime/cfn-response';
 
 /**
  * Deletion protection of the stateful resources with fixed names, turned on once the stack that
@@ -39,22 +40,9 @@ export interface ProtectionProperties {
   readonly LoadBalancers?: readonly string[];
 }
 
-export interface ProtectionEvent {
-  readonly RequestType: 'Create' | 'Update' | 'Delete';
-  readonly ResourceProperties: ProtectionProperties & { readonly ServiceToken?: string };
-  readonly PhysicalResourceId?: string;
-  readonly LogicalResourceId: string;
-  readonly StackId: string;
-  readonly RequestId: string;
-  readonly ResponseURL: string;
-}
+export type ProtectionEvent = CustomResourceEvent<ProtectionProperties>;
 
-export interface ProtectionOutcome {
-  readonly status: 'SUCCESS' | 'FAILED';
-  readonly physicalResourceId: string;
-  readonly reason: string;
-  readonly data: Record<string, string>;
-}
+export type ProtectionOutcome = CustomResourceOutcome;
 
 export interface ProtectionDeps {
   readonly rds: RDSClient;

@@ -1,5 +1,5 @@
 import { createArcClientFactory } from '../../../runbooks/runtime/arc';
-import { sendResponse } from './cfn-response';
+import { sendResponse } from '../../../common/runtime/cfn-response';
 import { applyInitialState, type CustomResourceEvent } from './initial-state';
 
 /** Time kept back for the response to CloudFormation. */

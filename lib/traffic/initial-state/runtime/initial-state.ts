@@ -7,6 +7,7 @@ import {
   type RandomSource,
 } from '../../../runbooks/runtime/arc';
 import type { ArcClusterEndpoint } from '../../../topology/topology';
+import type { CustomResourceEvent as GenericCustomResourceEvent, CustomResourceOutcome } from '../../../common/runtime/cfn-response';
 
 /**
  * A routing control's state on the day its Region is created: On for a Region that serves
@@ -25,22 +26,9 @@ export interface InitialStateProperties {
   readonly ClusterEndpoints: string;
 }
 
-export interface CustomResourceEvent {
-  readonly RequestType: 'Create' | 'Update' | 'Delete';
-  readonly ResourceProperties: InitialStateProperties & { readonly ServiceToken?: string };
-  readonly PhysicalResourceId?: string;
-  readonly LogicalResourceId: string;
-  readonly StackId: string;
-  readonly RequestId: string;
-  readonly ResponseURL: string;
-}
+export type CustomResourceEvent = GenericCustomResourceEvent<InitialStateProperties>;
 
-export interface Outcome {
-  readonly status: 'SUCCESS' | 'FAILED';
-  readonly physicalResourceId: string;
-  readonly reason: string;
-  readonly data: Record<string, string>;
-}
+export type Outcome = CustomResourceOutcome;
 
 export interface InitialStateDeps {
   readonly clientFor: ArcClientFactory;

@@ -1,4 +1,21 @@
-import type { CustomResourceEvent, Outcome } from './initial-state';
+/** What CloudFormation sends a Lambda-backed custom resource, with its own properties `P`. */
+export interface CustomResourceEvent<P> {
+  readonly RequestType: 'Create' | 'Update' | 'Delete';
+  readonly ResourceProperties: P & { readonly ServiceToken?: string };
+  readonly PhysicalResourceId?: string;
+  readonly LogicalResourceId: string;
+  readonly StackId: string;
+  readonly RequestId: string;
+  readonly ResponseURL: string;
+}
+
+/** What a handler decides, sent back to CloudFormation by `sendResponse`. */
+export interface CustomResourceOutcome {
+  readonly status: 'SUCCESS' | 'FAILED';
+  readonly physicalResourceId: string;
+  readonly reason: string;
+  readonly data: Record<string, string>;
+}
 
 /** CloudFormation's response body is limited to 4 KB: the reason is cut to fit. */
 const MAX_REASON = 3_000;
@@ -7,7 +24,7 @@ const MAX_REASON = 3_000;
  * Sends the outcome to CloudFormation's pre-signed URL, within a deadline: a response that never
  * arrives would leave the stack waiting an hour for the custom resource.
  */
-export async function sendResponse(event: Pick<CustomResourceEvent, 'StackId' | 'RequestId' | 'LogicalResourceId' | 'ResponseURL'>, outcome: Outcome, deadlineMs = 10_000): Promise<void> {
+export async function sendResponse(event: Pick<CustomResourceEvent<unknown>, 'StackId' | 'RequestId' | 'LogicalResourceId' | 'ResponseURL'>, outcome: CustomResourceOutcome, deadlineMs = 10_000): Promise<void> {
   const body = JSON.stringify({
     Status: outcome.status,
     Reason: outcome.reason.slice(0, MAX_REASON),
