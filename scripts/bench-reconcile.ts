@@ -9,6 +9,9 @@
  *   - the engine (reconcile()) with each comparison strategy (checksum, stream; or the
  *     one --strategy names): wall time, rows/s (both sides), peak RSS;
  *   - a plain full scan of both tables (SELECT * … ORDER BY id, rows discarded).
+ * For each it also prints the worker's own CPU time (Node) and the share of all cores
+ * busy meanwhile: what is left of that share is the database servers' work, which is
+ * where the engine's time goes.
  * The engine's counts are checked against the expected differences.
  *
  *   npm run bench:reconcile -- --wide [--rows N] [--engine postgres|mysql]
@@ -41,6 +44,10 @@ const WIDE_GOAL_MB = 500;
 
 interface WorkerResult {
   readonly ms: number;
+  /** CPU time of the worker (Node: driver, merge, report) over the measured run. */
+  readonly nodeCpuMs: number;
+  /** Share of all the machine's cores busy over the measured run (servers + Node + anything else). */
+  readonly machineBusy: number;
   readonly rows: number;
   readonly maxRssKb: number;
   readonly missingInNew?: number;
@@ -172,13 +179,27 @@ async function streamMysql(url: string): Promise<number> {
   return rows;
 }
 
+/** Busy and total jiffies of all cores (/proc/stat; zeros where there is none). */
+function machineCpu(): { busy: number; total: number } {
+  try {
+    const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const total = fields.reduce((a, b) => a + b, 0);
+    // idle and iowait
+    return { busy: total - (fields[3] ?? 0) - (fields[4] ?? 0), total };
+  } catch {
+    return { busy: 0, total: 0 };
+  }
+}
+
 async function worker(argv: readonly string[]): Promise<void> {
   const kind = flag(argv, '--worker');
   const engine = flag(argv, '--engine') as EngineName;
   const oldUrl = flag(argv, '--old') ?? '';
   const newUrl = flag(argv, '--new') ?? '';
+  const machine0 = machineCpu();
+  const cpu0 = process.cpuUsage();
   const started = process.hrtime.bigint();
-  let result: Omit<WorkerResult, 'ms' | 'maxRssKb'>;
+  let result: Omit<WorkerResult, 'ms' | 'maxRssKb' | 'nodeCpuMs' | 'machineBusy'>;
   if (kind === 'engine' || kind === 'engine-wide') {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-reconcile-out-'));
     try {
@@ -198,7 +219,10 @@ async function worker(argv: readonly string[]): Promise<void> {
     result = { rows: a + b };
   }
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  const out: WorkerResult = { ...result, ms, maxRssKb: process.resourceUsage().maxRSS };
+  const cpu = process.cpuUsage(cpu0);
+  const machine = machineCpu();
+  const machineBusy = machine.total > machine0.total ? (machine.busy - machine0.busy) / (machine.total - machine0.total) : 0;
+  const out: WorkerResult = { ...result, ms, nodeCpuMs: (cpu.user + cpu.system) / 1000, machineBusy, maxRssKb: process.resourceUsage().maxRSS };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
@@ -230,7 +254,24 @@ interface Line {
 
 function table(lines: readonly Line[]): string {
   const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-  const header = ['server', 'strategy', 'rows/side', 'differences found', 'engine s', 'engine rows/s', 'engine peak RSS MiB', 'full scan s', 'full scan rows/s', 'full scan peak RSS MiB', 'engine / scan'];
+  const header = [
+    'server',
+    'strategy',
+    'rows/side',
+    'differences found',
+    'engine s',
+    'engine rows/s',
+    'engine peak RSS MiB',
+    'engine Node CPU s',
+    'engine cores busy',
+    'full scan s',
+    'full scan rows/s',
+    'full scan peak RSS MiB',
+    'full scan Node CPU s',
+    'full scan cores busy',
+    'engine / scan',
+  ];
+  const busy = (r: WorkerResult): string => `${Math.round(r.machineBusy * 100)}%`;
   const rows = lines.map((l) => [
     l.engine,
     l.strategy,
@@ -239,9 +280,13 @@ function table(lines: readonly Line[]): string {
     (l.engineRun.ms / 1000).toFixed(2),
     fmt(l.engineRun.rows / (l.engineRun.ms / 1000)),
     (l.engineRun.maxRssKb / 1024).toFixed(0),
+    (l.engineRun.nodeCpuMs / 1000).toFixed(2),
+    busy(l.engineRun),
     (l.stream.ms / 1000).toFixed(2),
     fmt(l.stream.rows / (l.stream.ms / 1000)),
     (l.stream.maxRssKb / 1024).toFixed(0),
+    (l.stream.nodeCpuMs / 1000).toFixed(2),
+    busy(l.stream),
     `${(l.engineRun.ms / l.stream.ms).toFixed(2)}×`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

@@ -8,10 +8,12 @@
  * - Values arrive as raw bytes (typeCast off) and are decoded here: UTF-8 text, or
  *   `\x`+hex for binary types. FLOAT is read as CAST(… AS DOUBLE) because its default
  *   text keeps only 6 digits.
- * - Range checksum: count and sum of the first 64 bits of MD5 over the row text:
+ * - Range checksum: count and sum of the first 64 bits of SHA1 over the row text:
  *   numbers and dates as text, strings as length-prefixed bytes (`<len>:<bytes>`), large
- *   objects (TEXT, BLOB, JSON…) as their own MD5, NULL as `N` — so NULL, '' and '0' all
- *   differ and the row text stays far below max_allowed_packet.
+ *   objects (TEXT, BLOB, JSON…) as their own SHA1, NULL as `N` — so NULL, '' and '0' all
+ *   differ and the row text stays far below max_allowed_packet. SHA1, not MD5: on
+ *   MariaDB 10.11 MD5 costs about three times as much per row, and the checksum queries
+ *   are what a comparison waits for (npm run bench:reconcile).
  * - Ranges compare the key columns with the column's own collation (index-friendly);
  *   composite keys use the expanded form `a > x OR (a = x AND b > y)`, which the range
  *   optimizer handles on both MySQL and MariaDB. Bound literals are hex (strings,
@@ -26,7 +28,7 @@ import * as mysql from 'mysql2/promise';
 import type { KeyOrder } from './compare';
 import { ReconcileError, errorMessage } from './errors';
 import type { Checksum, ChunkBoundaries, CountedRow, KeyBound, KeyRange, Side, TableMeta } from './side';
-import { EMPTY_CHECKSUM, bucketExpression, splitChunkRows } from './side';
+import { EMPTY_CHECKSUM, bucketExpression, splitChunkRows, wantedRanges } from './side';
 import { assertPlainName, mysqlHexLiteral, quoteMysql } from './sql';
 import type { ConnectionSpec, SideName } from './types';
 import { describeTarget } from './url';
@@ -126,6 +128,11 @@ interface Plan {
   readonly orders: readonly KeyOrder[];
   readonly kinds: readonly ValueKind[];
   readonly rowHash: string;
+}
+
+/** The row hash's first 64 bits as an unsigned integer: what range checksums sum. */
+function hashNumber(plan: Plan): string {
+  return `CAST(CONV(LEFT(${plan.rowHash}, 16), 16, 10) AS UNSIGNED)`;
 }
 
 function decodeCell(cell: Buffer | null, how: Decode): string | null {
@@ -376,11 +383,12 @@ export class MysqlSide implements Side {
       const fam = family(c.dataType);
       // Numbers and dates: text without commas, cannot be 'N'.
       if (fam === 'int' || fam === 'decimal' || fam === 'temporal' || ['float', 'double', 'real', 'year'].includes(c.dataType)) return `IFNULL(${valueExpr(c)}, 'N')`;
-      // Large objects: their own MD5 keeps the row text small (never over max_allowed_packet).
-      if (LARGE_TYPES.has(c.dataType)) return `IFNULL(MD5(${valueExpr(c)}), 'N')`;
+      // Large objects: their own SHA1 keeps the row text small (never over max_allowed_packet).
+      if (LARGE_TYPES.has(c.dataType)) return `IFNULL(SHA1(${valueExpr(c)}), 'N')`;
       // Anything else: length-prefixed bytes, unambiguous whatever they contain.
       const b = `CAST(${valueExpr(c)} AS BINARY)`;
-      return `IFNULL(CONCAT(LENGTH(${b}), ':', ${b}), 'N')`;
+      // LENGTH of a string is already its byte count (one cast less per row).
+      return `IFNULL(CONCAT(LENGTH(${fam === 'string' ? valueExpr(c) : b}), ':', ${b}), 'N')`;
     });
     const plan: Plan = {
       from: this.from(table),
@@ -404,7 +412,7 @@ export class MysqlSide implements Side {
         if (fam === 'binary') return 'binary';
         return fam === 'int' && c.dataType !== 'bigint' ? 'number' : 'string';
       }),
-      rowHash: `MD5(CONCAT_WS(',', ${fields.join(', ')}))`,
+      rowHash: `SHA1(CONCAT_WS(',', ${fields.join(', ')}))`,
     };
     this.plans.set(table, plan);
     return plan;
@@ -495,7 +503,7 @@ export class MysqlSide implements Side {
   async checksums(table: TableMeta, range: KeyRange, bounds: readonly KeyBound[]): Promise<Checksum[]> {
     const plan = this.plan(table);
     const rows = await this.query(
-      `SELECT ${this.bucket(plan, bounds)} AS b, COUNT(*), CAST(COALESCE(SUM(CAST(CONV(LEFT(${plan.rowHash}, 16), 16, 10) AS UNSIGNED)), 0) AS CHAR)
+      `SELECT ${this.bucket(plan, bounds)} AS b, COUNT(*), CAST(COALESCE(SUM(${hashNumber(plan)}), 0) AS CHAR)
          FROM ${plan.from} WHERE ${this.rangeWhere(plan, range)} GROUP BY 1`,
     );
     const out: Checksum[] = Array.from({ length: bounds.length + 1 }, () => EMPTY_CHECKSUM);
@@ -507,10 +515,11 @@ export class MysqlSide implements Side {
     const plan = this.plan(table);
     const nk = plan.mergeSelects.length;
     const selects = [`${this.bucket(plan, bounds)} AS b`, ...plan.mergeSelects.map((m, i) => `${m} AS m${i}`), ...plan.values.map((v, i) => `${v} AS v${i}`)];
+    // Only the wanted sub-ranges are read (index range scans), not the span between them.
+    const where = wantedRanges(range, bounds, buckets).map((r) => `(${this.rangeWhere(plan, r)})`);
     const rows = await this.query(
-      `SELECT s.* FROM (SELECT ${selects.join(', ')} FROM ${plan.from} WHERE ${this.rangeWhere(plan, range)}) s
-        WHERE s.b IN (${buckets.map((b) => String(Math.trunc(b))).join(', ')})
-        ORDER BY s.b, ${plan.mergeSelects.map((_, i) => `s.m${i}`).join(', ')}`,
+      `SELECT ${selects.join(', ')} FROM ${plan.from} WHERE ${where.join(' OR ')}
+        ORDER BY b, ${plan.mergeSelects.map((_, i) => `m${i}`).join(', ')}`,
       ['text', ...plan.mergeDecode, ...plan.valueDecode],
     );
     return rows.map((r) => ({ bucket: Number(r[0]), key: r.slice(1, 1 + nk).map((v) => v ?? ''), values: r.slice(1 + nk) }));
@@ -558,7 +567,7 @@ export class MysqlSide implements Side {
   async multisetChecksum(table: TableMeta): Promise<Checksum> {
     const plan = this.plan(table);
     const [[count, digest]] = await this.query(
-      `SELECT COUNT(*), CAST(COALESCE(SUM(CAST(CONV(LEFT(${plan.rowHash}, 16), 16, 10) AS UNSIGNED)), 0) AS CHAR) FROM ${plan.from}`,
+      `SELECT COUNT(*), CAST(COALESCE(SUM(${hashNumber(plan)}), 0) AS CHAR) FROM ${plan.from}`,
     );
     return { count: Number(count), digest: digest ?? '0' };
   }

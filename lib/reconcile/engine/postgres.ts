@@ -18,7 +18,7 @@ import type { CustomTypesConfig } from 'pg';
 import type { KeyOrder } from './compare';
 import { ReconcileError, errorMessage } from './errors';
 import type { Checksum, ChunkBoundaries, ColumnMeta, CountedRow, KeyBound, KeyRange, Side, TableMeta } from './side';
-import { EMPTY_CHECKSUM, bucketExpression, splitChunkRows } from './side';
+import { EMPTY_CHECKSUM, bucketExpression, splitChunkRows, wantedRanges } from './side';
 import { quotePg } from './sql';
 import type { ConnectionSpec, SideName } from './types';
 import { describeTarget } from './url';
@@ -69,6 +69,11 @@ interface Plan {
   readonly kinds: readonly ValueKind[];
 }
 
+/** hashtextextended: PostgreSQL's own 64-bit text hash (what hash partitioning uses), far cheaper than md5. */
+function rowHash(plan: Plan): string {
+  return `hashtextextended(ROW(${plan.values.join(', ')})::text, 0)`;
+}
+
 class Params {
   readonly values: string[] = [];
   add(value: string, cast: string): string {
@@ -97,6 +102,8 @@ export function pgTlsOptions(spec: ConnectionSpec): false | ConnectionOptions {
 export class PostgresSide implements Side {
   private readonly plans = new WeakMap<TableMeta, Plan>();
   private failure: Error | undefined;
+  /** The last queued query, settled or not (see query). */
+  private queryTail: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly side: SideName,
@@ -153,7 +160,18 @@ export class PostgresSide implements Side {
     }
   }
 
-  private async query(text: string, values: readonly string[] = []): Promise<Cell[][]> {
+  /**
+   * Queries run one at a time, in the order asked for: the comparison queues the next
+   * chunks' checksums while it fetches this one's rows, and pg's own queueing of
+   * concurrent queries on one client is deprecated.
+   */
+  private query(text: string, values: readonly string[] = []): Promise<Cell[][]> {
+    const run = this.queryTail.then(() => this.execute(text, values));
+    this.queryTail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async execute(text: string, values: readonly string[]): Promise<Cell[][]> {
     if (this.failure) throw new ReconcileError(`${this.side} database connection lost: ${errorMessage(this.failure)}`);
     try {
       const res = await this.client.query<Cell[]>({ text, values: [...values], rowMode: 'array', types: RAW_TEXT });
@@ -372,9 +390,8 @@ export class PostgresSide implements Side {
     const params = new Params();
     const where = this.rangeWhere(plan, range, params);
     const bucket = this.bucket(plan, bounds, params);
-    // hashtextextended: PostgreSQL's own 64-bit text hash (what hash partitioning uses), far cheaper than md5.
     const rows = await this.query(
-      `SELECT ${bucket} AS b, count(*), coalesce(sum(hashtextextended(ROW(${plan.values.join(', ')})::text, 0)), 0)
+      `SELECT ${bucket} AS b, count(*), coalesce(sum(${rowHash(plan)}), 0)
          FROM ${plan.from} WHERE ${where} GROUP BY 1`,
       params.values,
     );
@@ -386,13 +403,13 @@ export class PostgresSide implements Side {
   async fetchBuckets(table: TableMeta, range: KeyRange, bounds: readonly KeyBound[], buckets: readonly number[]): Promise<Row[]> {
     const plan = this.plan(table);
     const params = new Params();
-    const where = this.rangeWhere(plan, range, params);
+    // Only the wanted sub-ranges are read (index range scans), not the span between them.
+    const where = wantedRanges(range, bounds, buckets).map((r) => `(${this.rangeWhere(plan, r, params)})`);
     const bucket = this.bucket(plan, bounds, params);
-    const wanted = params.add(`{${buckets.join(',')}}`, 'int[]');
     const selects = [`${bucket} AS b`, ...plan.mergeSelects.map((m, i) => `${m} AS m${i}`), ...plan.values.map((v, i) => `${v} AS v${i}`)];
     const rows = await this.query(
-      `SELECT s.* FROM (SELECT ${selects.join(', ')} FROM ${plan.from} WHERE ${where} OFFSET 0) s
-        WHERE s.b = ANY(${wanted}) ORDER BY s.b, ${plan.mergeOrders.join(', ')}`,
+      `SELECT s.* FROM (SELECT ${selects.join(', ')} FROM ${plan.from} WHERE ${where.join(' OR ')} OFFSET 0) s
+        ORDER BY s.b, ${plan.mergeOrders.join(', ')}`,
       params.values,
     );
     const nk = plan.keys.length;
@@ -437,7 +454,7 @@ export class PostgresSide implements Side {
 
   async multisetChecksum(table: TableMeta): Promise<Checksum> {
     const plan = this.plan(table);
-    const [[count, digest]] = await this.query(`SELECT count(*), coalesce(sum(hashtextextended(ROW(${plan.values.join(', ')})::text, 0)), 0) FROM ${plan.from}`);
+    const [[count, digest]] = await this.query(`SELECT count(*), coalesce(sum(${rowHash(plan)}), 0) FROM ${plan.from}`);
     return { count: Number(count), digest: digest ?? '0' };
   }
 

@@ -80,6 +80,28 @@ export interface KeyRange {
   readonly upper: KeyBound | null;
 }
 
+/** Sub-range `i` of `range` cut at `bounds`: (lower, b0], (b0, b1], …, (bn-1, upper]. */
+export function subRange(range: KeyRange, bounds: readonly KeyBound[], i: number): KeyRange {
+  return { lower: i === 0 ? range.lower : bounds[i - 1], upper: i === bounds.length ? range.upper : bounds[i] };
+}
+
+/**
+ * The key ranges holding exactly the wanted sub-ranges (ascending bucket numbers),
+ * adjacent ones joined: what a fetch reads by the index, rather than every row from the
+ * first wanted sub-range to the last.
+ */
+export function wantedRanges(range: KeyRange, bounds: readonly KeyBound[], buckets: readonly number[]): KeyRange[] {
+  const out: KeyRange[] = [];
+  let start = -1;
+  for (let j = 0; j < buckets.length; j++) {
+    if (start < 0) start = buckets[j];
+    if (j + 1 < buckets.length && buckets[j + 1] === buckets[j] + 1) continue;
+    out.push({ lower: subRange(range, bounds, start).lower, upper: subRange(range, bounds, buckets[j]).upper });
+    start = -1;
+  }
+  return out;
+}
+
 /**
  * Order-independent aggregate of a range: row count and the sum of a 64-bit hash of
  * every row's text. Equal checksums mean equal rows (a false match needs a 2^-64

@@ -1,11 +1,14 @@
 /**
  * Row-level comparison of one table, with the databases doing the heavy lifting.
  *
- * 1. The old side is cut into chunks of `chunkSize` keys (keyset pagination in key
- *    order), each pre-cut into sub-ranges of about `leafRows` keys; the last chunk is
- *    open-ended so keys beyond the old maximum are seen on the new side.
+ * 1. The tables are cut into chunks of `chunkSize` keys (keyset pagination in key
+ *    order; the old and the new side cut every other chunk), each pre-cut into
+ *    sub-ranges of about `leafRows` keys; the last chunk is open-ended so keys beyond
+ *    either side's maximum are seen.
  * 2. One grouped query per side gives every sub-range's checksum (row count + hash
- *    sum). Equal checksums: done.
+ *    sum). Equal checksums: done. The checksums of the next chunks are already queued
+ *    on the servers (ChunkQueue), so the servers keep summing while Node fetches and
+ *    merges this chunk's differences.
  * 3. A differing sub-range is
  *    - streamed page by page if one side has no rows in it (all rows are missing/new),
  *    - fetched whole from both sides and merged if it is small (≤ leafRows per side),
@@ -25,11 +28,13 @@
  * does (rows inserted between old keys, or past the old maximum), that chunk is settled
  * by checksums as above, which split it to fit.
  */
+import { ChunkQueue } from './chunk-queue';
+import type { StartedChunk } from './chunk-queue';
 import type { KeyOrder } from './compare';
 import { compareKeys } from './compare';
 import { fromArray, mergeRows } from './merge';
-import type { Checksum, KeyBound, KeyRange, Side, TableMeta } from './side';
-import { EMPTY_CHECKSUM, rowBytes, sameChecksum } from './side';
+import type { Checksum, ChunkBoundaries, KeyBound, KeyRange, Side, TableMeta } from './side';
+import { EMPTY_CHECKSUM, rowBytes, sameChecksum, subRange } from './side';
 import type { ComparisonStrategy, Tuning } from './types';
 import type { Diff, Row } from './values';
 
@@ -57,9 +62,8 @@ export interface CompareContext {
   readonly onRows: (rows: number) => void;
 }
 
-function subRange(range: KeyRange, bounds: readonly KeyBound[], i: number): KeyRange {
-  return { lower: i === 0 ? range.lower : bounds[i - 1], upper: i === bounds.length ? range.upper : bounds[i] };
-}
+/** Chunks whose checksums are queued ahead of the one being compared (see ChunkQueue). */
+const CHUNKS_AHEAD = 2;
 
 class TableComparer {
   readonly counts: TableCounts = { oldRows: 0, newRows: 0, missingInNew: 0, changed: 0, onlyInNew: 0 };
@@ -103,17 +107,39 @@ class TableComparer {
     // checksum per side both settles identical chunks and pinpoints differing parts.
     const parts = Math.min(tuning.maxSplit, Math.max(1, Math.ceil(tuning.chunkSize / tuning.leafRows)));
     const step = Math.ceil(tuning.chunkSize / parts);
-    let lower: KeyBound | null = null;
-    for (;;) {
-      const { bounds, upper } = await oldSide.chunkBoundaries(table, lower, tuning.chunkSize, step);
-      const range: KeyRange = { lower, upper };
-      const [bo, bn] = await Promise.all([oldSide.checksums(table, range, bounds), newSide.checksums(this.newTable, range, bounds)]);
-      for (const c of bo) this.counts.oldRows += c.count;
-      for (const c of bn) this.counts.newRows += c.count;
-      await this.compareBuckets(range, bounds, bo, bn);
-      if (upper === null) return this.counts;
-      lower = upper;
+    const queue = new ChunkQueue((lower, cut, index) => this.startChunk(lower, cut, step, index), CHUNKS_AHEAD + 1);
+    let chunk = queue.first(await oldSide.chunkBoundaries(table, null, tuning.chunkSize, step));
+    try {
+      for (;;) {
+        const [bo, bn] = await chunk.sums;
+        for (const c of bo) this.counts.oldRows += c.count;
+        for (const c of bn) this.counts.newRows += c.count;
+        await this.compareBuckets(chunk.range, chunk.bounds, bo, bn);
+        queue.done();
+        const next = await chunk.following;
+        if (next === null) return this.counts;
+        chunk = next;
+      }
+    } finally {
+      queue.stop();
     }
+  }
+
+  /**
+   * Queues a chunk on the servers: first the cut of the chunk after it, taken from the two
+   * sides in turn so that neither server does all the cutting, then both checksums.
+   * Any side's cut serves: ranges are (lower, upper] in the key order both sides share,
+   * and the last chunk is open-ended, so rows beyond either side's cut are still covered.
+   */
+  private startChunk(lower: KeyBound | null, cut: ChunkBoundaries, step: number, index: number): StartedChunk {
+    const { oldSide, newSide, table, tuning } = this.ctx;
+    const range: KeyRange = { lower, upper: cut.upper };
+    let nextCut: Promise<ChunkBoundaries | null> = Promise.resolve(null);
+    if (cut.upper !== null) {
+      nextCut = index % 2 === 0 ? newSide.chunkBoundaries(this.newTable, cut.upper, tuning.chunkSize, step) : oldSide.chunkBoundaries(table, cut.upper, tuning.chunkSize, step);
+    }
+    const sums = Promise.all([oldSide.checksums(table, range, cut.bounds), newSide.checksums(this.newTable, range, cut.bounds)]);
+    return { index, range, bounds: cut.bounds, sums, nextCut };
   }
 
   /** Strategy stream: every chunk fetched from both sides and merged, no checksums. */

@@ -6,7 +6,7 @@
 import { compareCodePoints, compareKeys } from '../../../../lib/reconcile/engine';
 import type { Diff, KeyOrder, Row, Tuning } from '../../../../lib/reconcile/engine';
 import type { Checksum, ChunkBoundaries, CountedRow, KeyBound, KeyRange, Side, TableMeta } from '../../../../lib/reconcile/engine/side';
-import { sameChecksum, splitChunkRows } from '../../../../lib/reconcile/engine/side';
+import { sameChecksum, splitChunkRows, wantedRanges } from '../../../../lib/reconcile/engine/side';
 import { compareTable } from '../../../../lib/reconcile/engine/table-compare';
 import type { SideName } from '../../../../lib/reconcile/engine/types';
 import type { ValueKind } from '../../../../lib/reconcile/engine/values';
@@ -105,8 +105,13 @@ class FakeSide implements Side {
     for (let n = step; n < count && n <= inside.length; n += step) out.push(inside[n - 1].key);
     return out;
   }
+  /** Checksum calls after this many reject (a server gone mid-run). */
+  failChecksumsAfter = Infinity;
+  failFetch = false;
+
   async checksums(_t: TableMeta, range: KeyRange, bounds: readonly KeyBound[]): Promise<Checksum[]> {
     this.calls.checksums += 1;
+    if (this.calls.checksums > this.failChecksumsAfter) throw new Error('checksum failed');
     const acc = Array.from({ length: bounds.length + 1 }, () => ({ count: 0, sum: 0n }));
     for (const r of this.rows.filter((x) => this.inRange(x.key, range))) {
       const c = acc[this.bucketOf(r.key, bounds)];
@@ -117,8 +122,11 @@ class FakeSide implements Side {
   }
   async fetchBuckets(_t: TableMeta, range: KeyRange, bounds: readonly KeyBound[], buckets: readonly number[]): Promise<Row[]> {
     this.calls.fetchBuckets += 1;
+    if (this.failFetch) throw new Error('fetch failed');
     const inside = this.rows.filter((r) => this.inRange(r.key, range));
-    this.scanned += inside.length;
+    // What the engines read: the wanted sub-ranges by the index.
+    const ranges = wantedRanges(range, bounds, buckets);
+    this.scanned += inside.filter((r) => ranges.some((w) => this.inRange(r.key, w))).length;
     const rows = inside
       .map((r) => ({ bucket: this.bucketOf(r.key, bounds), key: r.key, values: r.values }))
       .filter((r) => buckets.includes(r.bucket))
@@ -238,15 +246,68 @@ describe('compareTable', () => {
     expect(r.newSide.scanned).toBeLessThanOrEqual(2 * 63);
   });
 
+  it('reads only the wanted sub-ranges, not the span between them', async () => {
+    // One chunk of 1,000 keys cut into 16 sub-ranges; keys 100 and 900 differ, 800 keys apart.
+    const changed = (i: number): string => (i === 100 || i === 900 ? 'changed' : `v${i}`);
+    const r = await run(numbered(1, 1000), numbered(1, 1000, changed), { chunkSize: 1000, leafRows: 64, maxSplit: 16 });
+    expect(r.listed).toEqual(['changed:100', 'changed:900']);
+    expect(r.oldSide.calls.fetchBuckets).toBe(1);
+    expect(r.oldSide.scanned).toBeLessThanOrEqual(2 * 63);
+    expect(r.newSide.scanned).toBeLessThanOrEqual(2 * 63);
+  });
+
   it('finds nothing in identical tables, without fetching rows', async () => {
     const r = await run(numbered(1, 95), numbered(1, 95));
     expect(r.counts).toEqual({ oldRows: 95, newRows: 95, missingInNew: 0, changed: 0, onlyInNew: 0 });
     expect(r.listed).toEqual([]);
     expect(r.rows).toBe(190);
     expect(r.oldSide.calls.fetchBuckets + r.newSide.calls.fetchBuckets).toBe(0);
-    // 9 full chunks of 10 keys plus the open-ended last one.
-    expect(r.oldSide.calls.chunkBoundaries).toBe(10);
+    // 9 full chunks of 10 keys plus the open-ended last one, cut by the two sides in turn.
+    expect(r.oldSide.calls.chunkBoundaries).toBe(5);
+    expect(r.newSide.calls.chunkBoundaries).toBe(5);
     expect(r.oldSide.calls.checksums).toBe(10);
+    expect(r.newSide.calls.checksums).toBe(10);
+  });
+
+  it('covers every row whichever side cuts, when the sides hold very different numbers of rows', async () => {
+    // New side: only every 7th row, and rows past the old maximum; its cuts span ~70 old rows.
+    const oldRows = numbered(1, 300);
+    const newRows = [...numbered(1, 300).filter((r) => Number(r.key[0]) % 7 === 0), ...numbered(301, 340)];
+    const r = await run(oldRows, newRows);
+    expect(r.counts).toEqual({ oldRows: 300, newRows: 42 + 40, missingInNew: 300 - 42, changed: 0, onlyInNew: 40 });
+    expect(r.newSide.calls.chunkBoundaries).toBeGreaterThan(0);
+    // And the other way round.
+    const back = await run(newRows, oldRows);
+    expect(back.counts).toEqual({ oldRows: 82, newRows: 300, missingInNew: 40, changed: 0, onlyInNew: 258 });
+  });
+
+  it('fails with the first error, leaving no queued query to reject unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const oldSide = new FakeSide('old', numbered(1, 95), intOrder, ['integer']);
+      const newSide = new FakeSide('new', numbered(1, 95, (i) => (i === 5 ? 'changed' : `v${i}`)), intOrder, ['integer']);
+      // The first chunk differs (its rows are fetched); the queued checksums of later chunks fail.
+      newSide.failChecksumsAfter = 1;
+      newSide.failFetch = true;
+      const compared = compareTable({
+        oldSide,
+        newSide,
+        table: TABLE,
+        tuning: { chunkSize: 10, leafRows: 4, maxSplit: 4, fetchSize: 3, fetchBytes: 1 << 30 },
+        emit: async () => undefined,
+        onRows: () => undefined,
+      });
+      await expect(compared).rejects.toThrow('fetch failed');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(newSide.calls.checksums).toBeGreaterThan(1);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   it('classifies differences in the first, a middle and the last range, and keys beyond the old maximum', async () => {
@@ -307,5 +368,16 @@ describe('checksums and chunk bounds', () => {
     expect(splitChunkRows([['5', '5'], ['10', '10']], 10)).toEqual({ bounds: [['5']], upper: ['10'] });
     expect(splitChunkRows([['a', 'x', '4'], ['b', 'y', '8']], 10)).toEqual({ bounds: [['a', 'x'], ['b', 'y']], upper: null });
     expect(splitChunkRows([], 10)).toEqual({ bounds: [], upper: null });
+  });
+
+  it('joins adjacent wanted sub-ranges into one key range', () => {
+    const range = { lower: ['a'], upper: ['z'] };
+    const bounds = [['c'], ['f'], ['k'], ['p']];
+    expect(wantedRanges(range, bounds, [0, 1, 3])).toEqual([
+      { lower: ['a'], upper: ['f'] },
+      { lower: ['k'], upper: ['p'] },
+    ]);
+    expect(wantedRanges(range, bounds, [4])).toEqual([{ lower: ['p'], upper: ['z'] }]);
+    expect(wantedRanges({ lower: null, upper: null }, [], [0])).toEqual([{ lower: null, upper: null }]);
   });
 });
