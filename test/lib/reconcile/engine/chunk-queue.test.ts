@@ -5,6 +5,7 @@
 import { ChunkQueue } from '../../../../lib/reconcile/engine/chunk-queue';
 import type { QueuedChunk, StartedChunk } from '../../../../lib/reconcile/engine/chunk-queue';
 import type { Checksum, ChunkBoundaries, KeyBound } from '../../../../lib/reconcile/engine/side';
+import { unhandledRejectionsDuring } from '../../../helpers/unhandled-rejections';
 
 interface Deferred<T> {
   readonly promise: Promise<T>;
@@ -88,31 +89,22 @@ describe('ChunkQueue', () => {
   });
 
   it('leaves a failed cut or checksum to whoever awaits it, without an unhandled rejection', async () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown): void => {
-      unhandled.push(reason);
-    };
-    process.on('unhandledRejection', onUnhandled);
-    try {
-      const starter = new Starter(false, 1);
-      const queue = new ChunkQueue(starter.start, 3);
-      const first = queue.first({ bounds: [], upper: ['0'] });
+    const starter = new Starter(false, 1);
+    const queue = new ChunkQueue(starter.start, 3);
+    const first = queue.first({ bounds: [], upper: ['0'] });
+    const unhandled = await unhandledRejectionsDuring(async () => {
       starter.cuts[0].resolve({ bounds: [], upper: ['1'] });
       await settle();
       // Chunk 1 started, its checksum failed; its cut fails too. Nobody awaits either yet.
       expect(starter.started).toEqual([0, 1]);
       starter.cuts[1].reject(new Error('cut failed'));
-      await settle();
-      await settle();
-      expect(unhandled).toEqual([]);
-      // The caller sees both failures when it gets there.
-      const second = await first.following;
-      await expect(second?.sums).rejects.toThrow('checksum of chunk 1 failed');
-      await expect(second?.following).rejects.toThrow('cut failed');
-      queue.stop();
-    } finally {
-      process.off('unhandledRejection', onUnhandled);
-    }
+    });
+    expect(unhandled).toEqual([]);
+    // The caller sees both failures when it gets there.
+    const second = await first.following;
+    await expect(second?.sums).rejects.toThrow('checksum of chunk 1 failed');
+    await expect(second?.following).rejects.toThrow('cut failed');
+    queue.stop();
   });
 
   it('refuses a depth below 1', () => {

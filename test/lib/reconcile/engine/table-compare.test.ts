@@ -10,6 +10,7 @@ import { sameChecksum, splitChunkRows, wantedRanges } from '../../../../lib/reco
 import { compareTable } from '../../../../lib/reconcile/engine/table-compare';
 import type { SideName } from '../../../../lib/reconcile/engine/types';
 import type { ValueKind } from '../../../../lib/reconcile/engine/values';
+import { unhandledRejectionsDuring } from '../../../helpers/unhandled-rejections';
 
 type KeyCmp = (a: readonly string[], b: readonly string[]) => number;
 
@@ -282,17 +283,12 @@ describe('compareTable', () => {
   });
 
   it('fails with the first error, leaving no queued query to reject unhandled', async () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown): void => {
-      unhandled.push(reason);
-    };
-    process.on('unhandledRejection', onUnhandled);
-    try {
-      const oldSide = new FakeSide('old', numbered(1, 95), intOrder, ['integer']);
-      const newSide = new FakeSide('new', numbered(1, 95, (i) => (i === 5 ? 'changed' : `v${i}`)), intOrder, ['integer']);
-      // The first chunk differs (its rows are fetched); the queued checksums of later chunks fail.
-      newSide.failChecksumsAfter = 1;
-      newSide.failFetch = true;
+    const oldSide = new FakeSide('old', numbered(1, 95), intOrder, ['integer']);
+    const newSide = new FakeSide('new', numbered(1, 95, (i) => (i === 5 ? 'changed' : `v${i}`)), intOrder, ['integer']);
+    // The first chunk differs (its rows are fetched); the queued checksums of later chunks fail.
+    newSide.failChecksumsAfter = 1;
+    newSide.failFetch = true;
+    const unhandled = await unhandledRejectionsDuring(async () => {
       const compared = compareTable({
         oldSide,
         newSide,
@@ -302,12 +298,9 @@ describe('compareTable', () => {
         onRows: () => undefined,
       });
       await expect(compared).rejects.toThrow('fetch failed');
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(newSide.calls.checksums).toBeGreaterThan(1);
-      expect(unhandled).toEqual([]);
-    } finally {
-      process.off('unhandledRejection', onUnhandled);
-    }
+    });
+    expect(newSide.calls.checksums).toBeGreaterThan(1);
+    expect(unhandled).toEqual([]);
   });
 
   it('classifies differences in the first, a middle and the last range, and keys beyond the old maximum', async () => {
