@@ -21,6 +21,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ConnectionSpec, ReconcileOptions, ReconcileResult } from '../../lib/reconcile/engine';
+import { DEFAULT_QUERY_TIMEOUT_MS } from '../../lib/reconcile/engine';
 
 export type UndoDatabase = 'catalog' | 'orders';
 
@@ -105,7 +106,7 @@ async function secretJson(deps: UndoDeps, secretId: string): Promise<{ host?: st
 }
 
 function spec(engine: 'mysql' | 'postgres', host: string, port: number, user: string, password: string, database: string): ConnectionSpec {
-  return { engine, host, port, user, password, database, tls: { mode: 'require' }, connectTimeoutMs: 15_000 };
+  return { engine, host, port, user, password, database, tls: { mode: 'require' }, connectTimeoutMs: 15_000, queryTimeoutMs: DEFAULT_QUERY_TIMEOUT_MS };
 }
 
 async function cleanup(deps: UndoDeps, name: string, instance: string): Promise<void> {

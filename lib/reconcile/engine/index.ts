@@ -4,7 +4,7 @@
  * See runbooks/reconcile/README.md for the CLI and the file formats.
  */
 export { reconcile, hasDifferences, resolveTuning, planTable, schemaDrift, impossibleCounts } from './reconcile';
-export { parseConnectionUrl, describeTarget } from './url';
+export { parseConnectionUrl, describeTarget, DEFAULT_QUERY_TIMEOUT_MS } from './url';
 export { ReconcileError, errorMessage } from './errors';
 export { tableFileName, REPORT_FILE, SUMMARY_FILE } from './output';
 export { renderSummary } from './summary';

@@ -26,6 +26,7 @@ import * as fs from 'fs';
 import type { Connection as CoreConnection } from 'mysql2';
 import * as mysql from 'mysql2/promise';
 import type { KeyOrder } from './compare';
+import { CLOSE_WAIT_MS, closeWithin, noAnswer } from './deadline';
 import { ReconcileError, errorMessage } from './errors';
 import type { Checksum, ChunkBoundaries, CountedRow, KeyBound, KeyRange, Side, TableMeta } from './side';
 import { EMPTY_CHECKSUM, bucketExpression, splitChunkRows, wantedRanges } from './side';
@@ -135,6 +136,11 @@ function hashNumber(plan: Plan): string {
   return `CAST(CONV(LEFT(${plan.rowHash}, 16), 16, 10) AS UNSIGNED)`;
 }
 
+/** mysql2's error for a query past its `timeout`. */
+function timedOut(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'PROTOCOL_SEQUENCE_TIMEOUT';
+}
+
 function decodeCell(cell: Buffer | null, how: Decode): string | null {
   if (cell === null) return null;
   switch (how) {
@@ -202,14 +208,16 @@ function checkVersion(version: string, side: SideName): string {
 
 export class MysqlSide implements Side {
   private readonly plans = new WeakMap<TableMeta, Plan>();
+  private readonly database: string;
   private failure: Error | undefined;
 
   private constructor(
     readonly side: SideName,
     private readonly conn: mysql.Connection,
-    private readonly database: string,
+    private readonly spec: ConnectionSpec,
     readonly serverVersion: string,
   ) {
+    this.database = spec.database;
     conn.on('error', (err: Error) => {
       this.failure = err;
     });
@@ -229,7 +237,9 @@ export class MysqlSide implements Side {
         // Known to both MySQL 8 and MariaDB; literals are hex anyway.
         charset: 'UTF8MB4_GENERAL_CI',
         multipleStatements: false,
+        // A peer that is gone (not just slow) is noticed by TCP within minutes, not hours.
         enableKeepAlive: true,
+        keepAliveInitialDelay: 30_000,
       });
     } catch (err) {
       if (err instanceof ReconcileError) throw err;
@@ -238,15 +248,16 @@ export class MysqlSide implements Side {
     const early = (): void => undefined;
     conn.on('error', early);
     try {
-      for (const s of SESSION_SETTINGS) await conn.query(s);
-      const [rows] = await conn.query({ sql: 'SELECT VERSION()', rowsAsArray: true });
+      for (const s of SESSION_SETTINGS) await conn.query({ sql: s, timeout: spec.queryTimeoutMs });
+      const [rows] = await conn.query({ sql: 'SELECT VERSION()', rowsAsArray: true, timeout: spec.queryTimeoutMs });
       const version = checkVersion(String((rows as unknown as unknown[][])[0][0]), side);
-      const sideObj = new MysqlSide(side, conn, spec.database, version);
+      const sideObj = new MysqlSide(side, conn, spec, version);
       conn.removeListener('error', early);
       return sideObj;
     } catch (err) {
       conn.destroy();
       if (err instanceof ReconcileError) throw err;
+      if (timedOut(err)) throw noAnswer(side, spec, 'session settings');
       throw new ReconcileError(`${side} database (${describeTarget(spec)}): ${errorMessage(err)}`);
     }
   }
@@ -254,11 +265,19 @@ export class MysqlSide implements Side {
   private async raw(sql: string): Promise<(Buffer | null)[][]> {
     if (this.failure) throw new ReconcileError(`${this.side} database connection lost: ${errorMessage(this.failure)}`);
     try {
-      const [rows] = await this.conn.query({ sql, rowsAsArray: true, typeCast: false });
+      const [rows] = await this.conn.query({ sql, rowsAsArray: true, typeCast: false, timeout: this.spec.queryTimeoutMs });
       return rows as unknown as (Buffer | null)[][];
     } catch (err) {
-      throw new ReconcileError(`${this.side} database: ${errorMessage(err)}`);
+      throw this.queryFailed(err, sql);
     }
+  }
+
+  /** The error for a failed query; after a deadline the connection is dropped (the server may still be busy with it). */
+  private queryFailed(err: unknown, sql: string): ReconcileError {
+    if (!timedOut(err)) return new ReconcileError(`${this.side} database: ${errorMessage(err)}`);
+    this.failure ??= err instanceof Error ? err : new Error(String(err));
+    this.conn.destroy();
+    return noAnswer(this.side, this.spec, sql);
   }
 
   private async query(sql: string, decode: readonly Decode[] | Decode = 'text'): Promise<(string | null)[][]> {
@@ -580,6 +599,7 @@ export class MysqlSide implements Side {
     const core = (this.conn as unknown as { readonly connection: CoreConnection }).connection;
     const stream = core
       .query({
+        timeout: this.spec.queryTimeoutMs,
         sql: `SELECT x.* FROM (SELECT ${plan.rowHash} AS h, COUNT(*) OVER w AS c, ROW_NUMBER() OVER w AS rn, ${plan.values.map((v, i) => `${v} AS v${i}`).join(', ')}
                                  FROM ${plan.from} WINDOW w AS (PARTITION BY ${plan.rowHash})) x
                WHERE x.rn = 1 ORDER BY CAST(x.h AS BINARY)`,
@@ -593,18 +613,24 @@ export class MysqlSide implements Side {
         yield { hash: decodeCell(raw[0], 'text') ?? '', copies: Number(decodeCell(raw[1], 'text')), values };
       }
     } catch (err) {
-      throw new ReconcileError(`${this.side} database: ${errorMessage(err)}`);
+      throw this.queryFailed(err, `FROM ${plan.from}`);
     } finally {
       stream.destroy();
     }
   }
 
   async close(): Promise<void> {
-    try {
-      if (!this.failure) await this.conn.query('ROLLBACK');
-    } catch {
-      // Closing anyway; the transaction was read-only.
+    if (this.failure) {
+      this.conn.destroy();
+      return;
     }
-    await this.conn.end().catch(() => this.conn.destroy());
+    // Ends the read-only transaction and disconnects, within bounds (a silent server cannot hold the exit).
+    await closeWithin(
+      async () => {
+        await this.conn.query({ sql: 'ROLLBACK', timeout: CLOSE_WAIT_MS });
+        await this.conn.end();
+      },
+      () => this.conn.destroy(),
+    );
   }
 }

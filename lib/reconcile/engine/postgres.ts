@@ -16,6 +16,7 @@ import type { ConnectionOptions } from 'tls';
 import { Client } from 'pg';
 import type { CustomTypesConfig } from 'pg';
 import type { KeyOrder } from './compare';
+import { closeWithin, noAnswer } from './deadline';
 import { ReconcileError, errorMessage } from './errors';
 import type { Checksum, ChunkBoundaries, ColumnMeta, CountedRow, KeyBound, KeyRange, Side, TableMeta } from './side';
 import { EMPTY_CHECKSUM, bucketExpression, splitChunkRows, wantedRanges } from './side';
@@ -55,6 +56,11 @@ const DATABASE_FIELDS = ['datlocprovider', 'datcollate', 'daticulocale', 'datloc
 function orderingText(fields: Record<string, unknown>, names: readonly string[], version: string | null): string {
   const parts = names.filter((n) => fields[n] !== undefined && fields[n] !== null).map((n) => `${n.replace(/^(coll|dat)/, '')}=${String(fields[n])}`);
   return `${parts.join(' ')} version=${version ?? 'none'}`;
+}
+
+/** pg's error for a query past its query_timeout. */
+function timedOut(err: unknown): boolean {
+  return err instanceof Error && err.message === 'Query read timeout';
 }
 
 interface Plan {
@@ -108,6 +114,7 @@ export class PostgresSide implements Side {
   private constructor(
     readonly side: SideName,
     private readonly client: Client,
+    private readonly spec: ConnectionSpec,
     private readonly schema: string,
     readonly serverVersion: string,
   ) {
@@ -126,7 +133,11 @@ export class PostgresSide implements Side {
       ssl: pgTlsOptions(spec),
       connectionTimeoutMillis: spec.connectTimeoutMs,
       application_name: 'reconcile',
+      // A peer that is gone (not just slow) is noticed by TCP within minutes, not hours.
       keepAlive: true,
+      keepAliveInitialDelayMillis: 30_000,
+      // Client-side: a server or network that stops answering cannot hold the run.
+      query_timeout: spec.queryTimeoutMs,
     });
     // Until the side owns the client, a dropped connection must not crash the process.
     const early = (): void => undefined;
@@ -134,7 +145,7 @@ export class PostgresSide implements Side {
     try {
       await client.connect();
     } catch (err) {
-      await client.end().catch(() => undefined);
+      await closeWithin(() => client.end(), () => client.connection.stream.destroy());
       throw new ReconcileError(`cannot connect to the ${side} database (${describeTarget(spec)}): ${errorMessage(err)}`);
     }
     try {
@@ -150,12 +161,14 @@ export class PostgresSide implements Side {
       }
       if (Number(row.v.split(/[.\s]/)[0]) < 11) throw new ReconcileError(`the ${side} database runs PostgreSQL ${row.v}; 11 or later is needed`);
       if (row.ns === null) throw new ReconcileError(`schema "${schema}" not found in the ${side} database`);
-      const sideObj = new PostgresSide(side, client, schema, `PostgreSQL ${row.v}`);
+      const sideObj = new PostgresSide(side, client, spec, schema, `PostgreSQL ${row.v}`);
       client.removeListener('error', early);
       return sideObj;
     } catch (err) {
-      await client.end().catch(() => undefined);
+      if (timedOut(err)) client.connection.stream.destroy();
+      else await closeWithin(() => client.end(), () => client.connection.stream.destroy());
       if (err instanceof ReconcileError) throw err;
+      if (timedOut(err)) throw noAnswer(side, spec, 'session settings');
       throw new ReconcileError(`${side} database (${describeTarget(spec)}): ${errorMessage(err)}`);
     }
   }
@@ -177,7 +190,11 @@ export class PostgresSide implements Side {
       const res = await this.client.query<Cell[]>({ text, values: [...values], rowMode: 'array', types: RAW_TEXT });
       return res.rows;
     } catch (err) {
-      throw new ReconcileError(`${this.side} database: ${errorMessage(err)}`);
+      if (!timedOut(err)) throw new ReconcileError(`${this.side} database: ${errorMessage(err)}`);
+      // The server may still be busy with the query: the connection is of no further use.
+      this.failure ??= err instanceof Error ? err : new Error(String(err));
+      this.client.connection.stream.destroy();
+      throw noAnswer(this.side, this.spec, text);
     }
   }
 
@@ -480,11 +497,17 @@ export class PostgresSide implements Side {
   }
 
   async close(): Promise<void> {
-    try {
-      if (!this.failure) await this.client.query('ROLLBACK');
-    } catch {
-      // Closing anyway; the transaction was read-only.
+    if (this.failure) {
+      this.client.connection.stream.destroy();
+      return;
     }
-    await this.client.end().catch(() => undefined);
+    // Ends the read-only transaction and disconnects, within bounds (a silent server cannot hold the exit).
+    await closeWithin(
+      async () => {
+        await this.query('ROLLBACK');
+        await this.client.end();
+      },
+      () => this.client.connection.stream.destroy(),
+    );
   }
 }

@@ -103,6 +103,8 @@ export interface ConnectionSpec {
   readonly database: string;
   readonly tls: TlsSpec;
   readonly connectTimeoutMs: number;
+  /** Longest wait for one query's answer; then the connection is dropped and the run fails. */
+  readonly queryTimeoutMs: number;
 }
 
 export type TlsSpec =

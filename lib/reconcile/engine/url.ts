@@ -11,9 +11,24 @@ import type { ConnectionSpec, EngineName, TlsSpec } from './types';
 const DEFAULT_PORT: Record<EngineName, number> = { postgres: 5432, mysql: 3306 };
 const SCHEMES: Record<EngineName, readonly string[]> = { postgres: ['postgres:', 'postgresql:'], mysql: ['mysql:'] };
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * Longest wait for one query's answer. The slowest legitimate query is one checksum over
+ * a whole table compared as a multiset (about 10 s per million rows on a small server);
+ * a server or network that stops answering must not hold the report for longer.
+ */
+export const DEFAULT_QUERY_TIMEOUT_MS = 2 * 3600_000;
 
-const PG_PARAMS = ['sslmode', 'sslrootcert', 'connect_timeout'];
-const MYSQL_PARAMS = ['ssl', 'ssl-mode', 'ssl-ca', 'connect_timeout'];
+const PG_PARAMS = ['sslmode', 'sslrootcert', 'connect_timeout', 'query_timeout'];
+const MYSQL_PARAMS = ['ssl', 'ssl-mode', 'ssl-ca', 'connect_timeout', 'query_timeout'];
+
+/** A whole number of seconds ≥ 1 from URL parameter `name`, or the default. */
+function seconds(params: Map<string, string>, name: string, defaultMs: number, label: string): number {
+  const text = params.get(name);
+  if (text === undefined) return defaultMs;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1) throw new ReconcileError(`${label}: ${name} must be a whole number of seconds >= 1, got "${text}"`);
+  return value * 1000;
+}
 
 function decode(part: string, what: string, label: string): string {
   try {
@@ -59,15 +74,10 @@ export function parseConnectionUrl(engine: EngineName, url: string, label: strin
     if (params.has(k)) throw new ReconcileError(`${label}: URL parameter "${k}" given twice`);
     params.set(k, v);
   }
-  let connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS;
-  const timeout = params.get('connect_timeout');
-  if (timeout !== undefined) {
-    const seconds = Number(timeout);
-    if (!/^\d+$/.test(timeout) || seconds < 1) throw new ReconcileError(`${label}: connect_timeout must be a whole number of seconds >= 1, got "${timeout}"`);
-    connectTimeoutMs = seconds * 1000;
-  }
+  const connectTimeoutMs = seconds(params, 'connect_timeout', DEFAULT_CONNECT_TIMEOUT_MS, label);
+  const queryTimeoutMs = seconds(params, 'query_timeout', DEFAULT_QUERY_TIMEOUT_MS, label);
   const tls = engine === 'postgres' ? pgTls(params, label) : mysqlTls(params, label);
-  return { engine, host, port, user, password, database, tls, connectTimeoutMs };
+  return { engine, host, port, user, password, database, tls, connectTimeoutMs, queryTimeoutMs };
 }
 
 function pgTls(params: Map<string, string>, label: string): TlsSpec {

@@ -14,6 +14,7 @@ describe('parseConnectionUrl', () => {
       database: 'orders/x',
       tls: { mode: 'disable' },
       connectTimeoutMs: 10_000,
+      queryTimeoutMs: 7_200_000,
     });
   });
 
@@ -41,6 +42,10 @@ describe('parseConnectionUrl', () => {
       caFile: '/etc/ca.pem',
     });
     expect(parseConnectionUrl('postgres', 'postgres://u@h/db?connect_timeout=3', '--old').connectTimeoutMs).toBe(3000);
+    expect(parseConnectionUrl('postgres', 'postgres://u@h/db?query_timeout=90', '--old').queryTimeoutMs).toBe(90_000);
+    expect(parseConnectionUrl('mysql', 'mysql://u@h/db?query_timeout=5', '--new').queryTimeoutMs).toBe(5_000);
+    // Two hours unless the URL says otherwise: every query has a deadline.
+    expect(parseConnectionUrl('mysql', 'mysql://u@h/db', '--old').queryTimeoutMs).toBe(7_200_000);
   });
 
   it('maps MySQL TLS parameters', () => {
@@ -64,6 +69,8 @@ describe('parseConnectionUrl', () => {
     ['postgres', 'postgres://u@h/db?foo=1', '--old: unsupported URL parameter "foo"'],
     ['postgres', 'postgres://u@h/db?sslmode=require&sslmode=disable', '--old: URL parameter "sslmode" given twice'],
     ['postgres', 'postgres://u@h/db?connect_timeout=abc', '--old: connect_timeout must be a whole number'],
+    ['mysql', 'mysql://u@h/db?query_timeout=0', '--old: query_timeout must be a whole number of seconds >= 1, got "0"'],
+    ['postgres', 'postgres://u@h/db?query_timeout=1.5', '--old: query_timeout must be a whole number of seconds >= 1, got "1.5"'],
     ['postgres', 'postgres://u:pa#ss@h/db', '--old: not a valid connection URL (expected postgres://user:password@host:port/database, with special characters in the password percent-encoded)'],
     ['postgres', 'postgres://u:p@h/db#frag', '--old: URL has a #fragment'],
     ['mysql', 'mysql://u@h/db?ssl=maybe', '--old: ssl must be true or false, got "maybe"'],
