@@ -1,5 +1,6 @@
 import * as path from 'path';
-import { ArnFormat, CfnResource, CustomResource, Duration, Stack } from 'aws-cdk-lib';
+import { createHash } from 'crypto';
+import { ArnFormat, CfnResource, CustomResource, Duration, Lazy, Stack, type IResolveContext } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -28,6 +29,21 @@ export interface DeletionProtectionProps {
   readonly loadBalancers?: readonly ProtectedResource[];
   readonly logKey: kms.IKey;
   readonly logRetentionDays: number;
+}
+
+/**
+ * SHA-256 of the synthesized definitions (type, properties) of the given resources: the CloudFormation
+ * resource itself or an L2 construct's default child.
+ */
+export function definitionFingerprint(ctx: IResolveContext, resources: readonly IConstruct[]): string {
+  const hash = createHash('sha256');
+  for (const resource of resources) {
+    const cfn = resource instanceof CfnResource ? resource : resource.node.defaultChild;
+    if (!(cfn instanceof CfnResource)) throw new Error(`${resource.node.path}: no CloudFormation resource to fingerprint`);
+    const definition = ctx.resolve(cfn._toCloudFormation()) as { Resources?: Record<string, { Type?: string; Properties?: unknown }> };
+    for (const [id, body] of Object.entries(definition.Resources ?? {})) hash.update(JSON.stringify([id, body.Type, body.Properties ?? null]));
+  }
+  return hash.digest('hex');
 }
 
 /** The custom resource's type, named in the cdk-nag acknowledgements of the resources it protects. */
@@ -84,10 +100,17 @@ export class DeletionProtection extends Construct {
       // Left out when there is none, so that a stack without one keeps its properties as they were.
       ...(loadBalancers.length > 0 ? { LoadBalancers: loadBalancers.map((l) => l.identifier) } : {}),
     };
+    const protectedResources = [...clusters, ...globalClusters, ...tables, ...loadBalancers];
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: this.function.functionArn,
       resourceType: DELETION_PROTECTION_TYPE,
-      properties: { ...properties },
+      properties: {
+        ...properties,
+        // Changes with the definition of any protected resource, so every deploy that updates one
+        // is followed by an Update here, which sets protection again: not every resource handler
+        // is known to leave an absent protection property alone when it applies an update.
+        Fingerprint: Lazy.uncachedString({ produce: (ctx: IResolveContext) => definitionFingerprint(ctx, protectedResources.map((p) => p.resource)) }),
+      },
     });
     this.resource.node.addDependency(...[...clusters, ...globalClusters, ...tables, ...loadBalancers].map((p) => p.resource));
     this.createLast(stack);

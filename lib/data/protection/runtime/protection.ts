@@ -38,6 +38,11 @@ export interface ProtectionProperties {
   readonly Tables?: readonly ProtectedTable[];
   /** Load balancer ARNs in the function's Region (attribute `deletion_protection.enabled`). */
   readonly LoadBalancers?: readonly string[];
+  /**
+   * Hash of the protected resources' definitions; not read here. It changes whenever one of them
+   * is updated, so that CloudFormation follows that update with an Update of this resource.
+   */
+  readonly Fingerprint?: string;
 }
 
 export type ProtectionEvent = CustomResourceEvent<ProtectionProperties>;

@@ -1,7 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { platformTemplates, type StackTemplate } from '../../../helpers/assemblies';
-import { DELETION_PROTECTION_TYPE } from '../../../../lib/data/protection/deletion-protection';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { CfnBucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { DELETION_PROTECTION_TYPE, DeletionProtection } from '../../../../lib/data/protection/deletion-protection';
 
 /**
  * The stateful resources with fixed names are created unprotected (a rolled-back first create can
@@ -69,6 +75,7 @@ describe.each<[string, Record<string, unknown>, boolean]>([
     const [, custom] = protection(globalData);
     expect(custom.Properties).toEqual({
       ServiceToken: expect.anything(),
+      Fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
       DbClusters: [],
       GlobalClusters: ['retail-catalog', 'retail-orders'],
       Tables: [{ TableName: 'retail-carts', Regions: regions }],
@@ -89,6 +96,7 @@ describe.each<[string, Record<string, unknown>, boolean]>([
       const [, custom] = protection(stack);
       expect(custom.Properties).toEqual({
         ServiceToken: expect.anything(),
+        Fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
         DbClusters: ofType(stack, 'AWS::RDS::DBCluster').map(([, c]) => c.Properties!.DBClusterIdentifier),
         GlobalClusters: [],
         Tables: [],
@@ -146,5 +154,44 @@ describe.each<[string, Record<string, unknown>, boolean]>([
       expect(JSON.stringify(statement.Action)).not.toContain('*');
       expect(JSON.stringify(statement.Resource)).not.toContain('*');
     }
+  });
+});
+
+describe('deletion protection fingerprint', () => {
+  /** The Fingerprint of a stack with one protected table whose billing mode and stream are given, and an unrelated bucket. */
+  function fingerprintOf(table: { billing: string; stream?: string }, bucketVersioned = false): string {
+    const app = new App();
+    const stack = new Stack(app, 'Fingerprint', { env: { account: '111111111111', region: 'us-east-1' } });
+    const carts = new dynamodb.CfnGlobalTable(stack, 'Table', {
+      tableName: 'retail-carts',
+      billingMode: table.billing,
+      attributeDefinitions: [{ attributeName: 'id', attributeType: 'S' }],
+      keySchema: [{ attributeName: 'id', keyType: 'HASH' }],
+      replicas: [{ region: 'us-east-1' }],
+      ...(table.stream ? { streamSpecification: { streamViewType: table.stream } } : {}),
+    });
+    new CfnBucket(stack, 'Unrelated', bucketVersioned ? { versioningConfiguration: { status: 'Enabled' } } : {});
+    new DeletionProtection(stack, 'Protection', {
+      tables: [{ identifier: 'retail-carts', resource: carts, regions: ['us-east-1'] }],
+      logKey: new kms.Key(stack, 'LogKey'),
+      logRetentionDays: 30,
+    });
+    const [, custom] = Object.entries(Template.fromStack(stack).findResources(DELETION_PROTECTION_TYPE))[0]!;
+    return (custom as { Properties: { Fingerprint: string } }).Properties.Fingerprint;
+  }
+
+  test('changes with the protected resource\'s definition (so an update of it is followed by protection again), not with the rest of the stack', () => {
+    const base = fingerprintOf({ billing: 'PAY_PER_REQUEST' });
+    expect(base).toMatch(/^[0-9a-f]{64}$/);
+    expect(fingerprintOf({ billing: 'PAY_PER_REQUEST' })).toBe(base);
+    expect(fingerprintOf({ billing: 'PAY_PER_REQUEST', stream: 'NEW_AND_OLD_IMAGES' })).not.toBe(base);
+    expect(fingerprintOf({ billing: 'PROVISIONED' })).not.toBe(base);
+    expect(fingerprintOf({ billing: 'PAY_PER_REQUEST' }, true)).toBe(base);
+  });
+
+  test('refuses a protected construct without a CloudFormation resource to fingerprint', () => {
+    const stack = new Stack(new App(), 'NoResource');
+    new DeletionProtection(stack, 'Protection', { clusters: [{ identifier: 'x', resource: new Construct(stack, 'Empty') }], logKey: new kms.Key(stack, 'LogKey'), logRetentionDays: 30 });
+    expect(() => Template.fromStack(stack)).toThrow('NoResource/Empty: no CloudFormation resource to fingerprint');
   });
 });
