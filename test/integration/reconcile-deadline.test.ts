@@ -101,6 +101,21 @@ describe.each(['postgres', 'mysql'] as const)('%s: a database that stops answeri
     }
   });
 
+  it('stops the read check when the connection goes silent, rather than listing tables as unreadable', async () => {
+    const pair = await createPair(engine, `${engine === 'postgres' ? 'pg' : 'my'}_silent_probe`, ['CREATE TABLE a (id int PRIMARY KEY)', 'CREATE TABLE b (id int PRIMARY KEY)']);
+    const proxy = new SilentProxy(server(engine));
+    const port = await proxy.start();
+    try {
+      const side = await openSide(engine, viaProxy(pair.oldUrl, port, '?query_timeout=1'));
+      const tables = await side.listTables();
+      proxy.silence();
+      await expect(side.readProblems(tables)).rejects.toThrow(/no answer within 1 s/);
+      await side.close();
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('fails the run within connect_timeout when the database accepts and never answers', async () => {
     const pair = await createPair(engine, `${engine === 'postgres' ? 'pg' : 'my'}_mute`, ['CREATE TABLE t (id int PRIMARY KEY)']);
     const mute = new SilentProxy(server(engine), false);

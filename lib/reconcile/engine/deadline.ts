@@ -3,7 +3,7 @@
  * (the URL's query_timeout), after which the connection is dropped and the run fails
  * with a message saying which database, what it was waiting for and for how long.
  */
-import { ReconcileError } from './errors';
+import { ReconcileError, oneLine } from './errors';
 import { describeTarget } from './url';
 import type { ConnectionSpec, SideName } from './types';
 
@@ -16,11 +16,17 @@ export function statementTable(sql: string): string | null {
   return m ? m[1] : null;
 }
 
+/** The start of a statement, on one line, for messages. */
+function statementStart(sql: string): string {
+  const text = oneLine(sql);
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
+
 export function noAnswer(side: SideName, spec: ConnectionSpec, sql: string): ReconcileError {
   const table = statementTable(sql);
   const seconds = Math.round(spec.queryTimeoutMs / 1000);
   return new ReconcileError(
-    `${side} database (${describeTarget(spec)}): no answer within ${seconds} s to a query ${table ? `on ${table}` : `(${sql.trim().split(/\s+/).slice(0, 3).join(' ')} …)`}: ` +
+    `${side} database (${describeTarget(spec)}): no answer within ${seconds} s to ${table ? `a query on ${table}` : `"${statementStart(sql)}"`}: ` +
       `the server or the network to it stopped answering, and the connection was dropped. ` +
       `If a query there legitimately takes longer, raise query_timeout=<seconds> in the --${side} URL.`,
   );

@@ -247,9 +247,14 @@ export class MysqlSide implements Side {
     }
     const early = (): void => undefined;
     conn.on('error', early);
+    let statement = '';
     try {
-      for (const s of SESSION_SETTINGS) await conn.query({ sql: s, timeout: spec.queryTimeoutMs });
-      const [rows] = await conn.query({ sql: 'SELECT VERSION()', rowsAsArray: true, timeout: spec.queryTimeoutMs });
+      for (const s of SESSION_SETTINGS) {
+        statement = s;
+        await conn.query({ sql: s, timeout: spec.queryTimeoutMs });
+      }
+      statement = 'SELECT VERSION()';
+      const [rows] = await conn.query({ sql: statement, rowsAsArray: true, timeout: spec.queryTimeoutMs });
       const version = checkVersion(String((rows as unknown as unknown[][])[0][0]), side);
       const sideObj = new MysqlSide(side, conn, spec, version);
       conn.removeListener('error', early);
@@ -257,7 +262,7 @@ export class MysqlSide implements Side {
     } catch (err) {
       conn.destroy();
       if (err instanceof ReconcileError) throw err;
-      if (timedOut(err)) throw noAnswer(side, spec, 'session settings');
+      if (timedOut(err)) throw noAnswer(side, spec, statement);
       throw new ReconcileError(`${side} database (${describeTarget(spec)}): ${errorMessage(err)}`);
     }
   }
@@ -333,6 +338,8 @@ export class MysqlSide implements Side {
       try {
         await this.raw(`SELECT ${t.columns.map((c) => quoteMysql(c.name)).join(', ') || '1'} FROM ${this.from(t)} LIMIT 0`);
       } catch (err) {
+        // A lost or silent connection is not a problem of this table: the run stops.
+        if (this.failure) throw err;
         problems.push(`${t.name} (${errorMessage(err).replace(/^\w+ database: /, '')})`);
       }
     }

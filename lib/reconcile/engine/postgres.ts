@@ -148,13 +148,14 @@ export class PostgresSide implements Side {
       await closeWithin(() => client.end(), () => client.connection.stream.destroy());
       throw new ReconcileError(`cannot connect to the ${side} database (${describeTarget(spec)}): ${errorMessage(err)}`);
     }
+    let statement = '';
     try {
-      for (const s of SESSION_SETTINGS) await client.query(s);
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const info = await client.query<{ v: string; enc: string; ns: string | null }>(
-        "SELECT current_setting('server_version') AS v, current_setting('server_encoding') AS enc, (SELECT nspname FROM pg_namespace WHERE nspname = $1) AS ns",
-        [schema],
-      );
+      for (const s of [...SESSION_SETTINGS, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY']) {
+        statement = s;
+        await client.query(s);
+      }
+      statement = "SELECT current_setting('server_version') AS v, current_setting('server_encoding') AS enc, (SELECT nspname FROM pg_namespace WHERE nspname = $1) AS ns";
+      const info = await client.query<{ v: string; enc: string; ns: string | null }>(statement, [schema]);
       const row = info.rows[0];
       if (row.enc !== 'UTF8') {
         throw new ReconcileError(`the ${side} database uses server_encoding ${row.enc}; only UTF8 is supported`);
@@ -168,7 +169,7 @@ export class PostgresSide implements Side {
       if (timedOut(err)) client.connection.stream.destroy();
       else await closeWithin(() => client.end(), () => client.connection.stream.destroy());
       if (err instanceof ReconcileError) throw err;
-      if (timedOut(err)) throw noAnswer(side, spec, 'session settings');
+      if (timedOut(err)) throw noAnswer(side, spec, statement);
       throw new ReconcileError(`${side} database (${describeTarget(spec)}): ${errorMessage(err)}`);
     }
   }
@@ -278,12 +279,14 @@ export class PostgresSide implements Side {
     // A savepoint per probe: a failed statement must not end the snapshot transaction.
     for (const t of tables) {
       try {
-        await this.client.query('SAVEPOINT probe');
-        await this.client.query(`SELECT ${t.columns.map((c) => `t.${quotePg(c.name)}`).join(', ') || '1'} FROM ${this.fromClause(t)} LIMIT 0`);
-        await this.client.query('RELEASE SAVEPOINT probe');
+        await this.query('SAVEPOINT probe');
+        await this.query(`SELECT ${t.columns.map((c) => `t.${quotePg(c.name)}`).join(', ') || '1'} FROM ${this.fromClause(t)} LIMIT 0`);
+        await this.query('RELEASE SAVEPOINT probe');
       } catch (err) {
-        problems.push(`${t.name} (${errorMessage(err)})`);
-        await this.client.query('ROLLBACK TO SAVEPOINT probe').catch(() => undefined);
+        // A lost or silent connection is not a problem of this table: the run stops.
+        if (this.failure) throw err;
+        problems.push(`${t.name} (${errorMessage(err).replace(/^\w+ database: /, '')})`);
+        await this.query('ROLLBACK TO SAVEPOINT probe').catch(() => undefined);
       }
     }
     return problems;
